@@ -1,0 +1,71 @@
+//! Rampart's gRPC server: tonic services that authenticate the caller, map messages to engine
+//! calls and engine errors to status codes. Health and reflection are served beside them.
+
+mod convert;
+mod errors;
+mod services;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use rampart_engine::Engine;
+use rampart_proto::v1::asset_service_server::AssetServiceServer;
+use rampart_proto::v1::audit_service_server::AuditServiceServer;
+use rampart_proto::v1::classification_service_server::ClassificationServiceServer;
+use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
+use rampart_proto::v1::token_service_server::TokenServiceServer;
+use rampart_proto::v1::user_service_server::UserServiceServer;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+pub use errors::status;
+
+/// The request header that names the organisation a call acts in.
+pub const ORGANISATION_HEADER: &str = "x-rampart-organisation";
+
+/// Binds `addr` (port 0 for an ephemeral port) and returns the listener and the bound address.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}
+
+/// Serves the API on `listener` until `shutdown` completes.
+pub async fn serve(
+    engine: Engine,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), tonic::transport::Error> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<AssetServiceServer<services::Assets>>().await;
+    health.set_serving::<OrganisationServiceServer<services::Organisations>>().await;
+    health.set_serving::<UserServiceServer<services::Users>>().await;
+    health.set_serving::<TokenServiceServer<services::Tokens>>().await;
+    health.set_serving::<ClassificationServiceServer<services::Classification>>().await;
+    health.set_serving::<AuditServiceServer<services::Audit>>().await;
+
+    // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(rampart_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .expect("the API's descriptor set is valid");
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(rampart_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .expect("the API's descriptor set is valid");
+
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(OrganisationServiceServer::new(services::Organisations(engine.clone())))
+        .add_service(UserServiceServer::new(services::Users(engine.clone())))
+        .add_service(TokenServiceServer::new(services::Tokens(engine.clone())))
+        .add_service(AssetServiceServer::new(services::Assets(engine.clone())))
+        .add_service(ClassificationServiceServer::new(services::Classification(engine.clone())))
+        .add_service(AuditServiceServer::new(services::Audit(engine)))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await
+}

@@ -1,0 +1,216 @@
+//! One SurrealDB database (the system's or an organisation's) and the one way to change it.
+
+use std::sync::Arc;
+
+use rampart_domain::audit::AuditEvent;
+use serde_json::{Map, Value};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+use tokio::sync::{Mutex, broadcast};
+
+use crate::StoreError;
+use crate::json::vars;
+
+/// A change to one database: SurrealQL statements over bound variables, and what the audit trail
+/// records about it. Statements signal expected failures with `THROW "rampart:…"` (see [`Failure`]).
+#[derive(Debug, Default)]
+pub struct Change {
+    pub statements: String,
+    pub vars: Map<String, Value>,
+    pub drafts: Vec<Draft>,
+}
+
+/// An audit event before it is chained: who did what to which entity, and its new state.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub actor: String,
+    pub operation: String,
+    pub entity: String,
+    pub state: Value,
+}
+
+impl Change {
+    pub fn new() -> Self {
+        Change::default()
+    }
+
+    /// Appends statements; `prefix` keeps variable names of several parts apart.
+    pub fn push(&mut self, statements: &str, vars: Map<String, Value>) -> &mut Self {
+        self.statements.push_str(statements);
+        self.statements.push('\n');
+        self.vars.extend(vars);
+        self
+    }
+
+    pub fn record(&mut self, actor: &str, operation: &str, entity: String, state: Value) -> &mut Self {
+        self.drafts.push(Draft { actor: actor.into(), operation: operation.into(), entity, state });
+        self
+    }
+}
+
+/// How many times a commit is retried when another writer extended the chain first.
+const CHAIN_RETRIES: usize = 50;
+
+#[derive(Clone)]
+pub struct Database {
+    db: Surreal<Any>,
+    name: Arc<str>,
+    /// Writers in this process queue here instead of racing for the chain head; writers in other
+    /// processes are caught by the head check inside the transaction and retried.
+    write_lock: Arc<Mutex<()>>,
+    appended: broadcast::Sender<u64>,
+}
+
+impl Database {
+    pub(crate) fn new(db: Surreal<Any>, name: String) -> Database {
+        let (appended, _) = broadcast::channel(64);
+        Database { db, name: name.into(), write_lock: Arc::default(), appended }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn surreal(&self) -> &Surreal<Any> {
+        &self.db
+    }
+
+    /// Sequence numbers of newly committed audit events in this process (for `Watch`).
+    pub fn subscribe(&self) -> broadcast::Receiver<u64> {
+        self.appended.subscribe()
+    }
+
+    /// Runs a read query and returns the rows of statement `index`.
+    pub async fn rows(&self, query: &str, vars: Map<String, Value>, index: usize) -> Result<Vec<Value>, StoreError> {
+        let mut res = self.db.query(query).bind(Value::Object(vars)).await?;
+        let errors = res.take_errors();
+        if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
+            return Err(StoreError::Database(e.to_string()));
+        }
+        Ok(res.take(index)?)
+    }
+
+    pub async fn head(&self) -> Result<Option<(u64, String)>, StoreError> {
+        let rows = self.rows("SELECT seq, hash FROM audit_head:chain", Map::new(), 0).await?;
+        Ok(rows.first().and_then(|r| {
+            Some((r.get("seq")?.as_u64()?, r.get("hash")?.as_str()?.to_string()))
+        }))
+    }
+
+    /// Commits `change` and its audit events in one transaction, chained after the current head.
+    pub async fn commit(&self, change: Change) -> Result<Vec<AuditEvent>, StoreError> {
+        let _guard = self.write_lock.lock().await;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_commit(&change).await {
+                Err(Failure::Retry(why)) if attempt < CHAIN_RETRIES => {
+                    tracing::debug!(db = %self.name, attempt, why, "retrying commit");
+                    tokio::time::sleep(std::time::Duration::from_millis(attempt as u64)).await;
+                }
+                Err(Failure::Retry(why)) => {
+                    return Err(StoreError::Conflict(format!("too much concurrent writing, try again ({why})")));
+                }
+                Err(Failure::Store(e)) => return Err(e),
+                Ok(events) => {
+                    if let Some(last) = events.last() {
+                        let _ = self.appended.send(last.seq);
+                    }
+                    return Ok(events);
+                }
+            }
+        }
+    }
+
+    async fn try_commit(&self, change: &Change) -> Result<Vec<AuditEvent>, Failure> {
+        let head = self.head().await.map_err(Failure::Store)?;
+        let at = crate::now();
+        let mut events: Vec<AuditEvent> = Vec::with_capacity(change.drafts.len());
+        for d in &change.drafts {
+            let prev = events.last().map(|e| (e.seq, e.hash.as_str())).or(head.as_ref().map(|(s, h)| (*s, h.as_str())));
+            events.push(AuditEvent::next(prev, &d.actor, &d.operation, &d.entity, &d.state, &at));
+        }
+        let head_seq = head.as_ref().map(|h| h.0).unwrap_or(0);
+        let mut q = String::with_capacity(change.statements.len() + 512);
+        q.push_str("BEGIN TRANSACTION;\n");
+        q.push_str("IF (audit_head:chain.seq ?? 0) != $rampart_head { THROW 'rampart:chain-moved' };\n");
+        q.push_str(&change.statements);
+        let mut bound = change.vars.clone();
+        bound.extend(vars([("rampart_head", Value::from(head_seq))]));
+        for (i, e) in events.iter().enumerate() {
+            q.push_str(&format!(
+                "CREATE type::record('audit_event', {seq}) CONTENT $rampart_event_{i};\n",
+                seq = e.seq
+            ));
+            let mut body = serde_json::to_value(e).expect("events serialise");
+            body.as_object_mut().expect("an event is an object").remove("id");
+            bound.insert(format!("rampart_event_{i}"), body);
+        }
+        if let Some(last) = events.last() {
+            q.push_str("UPSERT audit_head:chain CONTENT $rampart_new_head;\n");
+            bound.insert("rampart_new_head".into(), serde_json::json!({"seq": last.seq, "hash": last.hash}));
+        }
+        q.push_str("COMMIT TRANSACTION;");
+
+        let mut res = match self.db.query(q).bind(Value::Object(bound)).await {
+            Ok(r) => r,
+            Err(e) => return Err(classify(&e.to_string())),
+        };
+        let errors = res.take_errors();
+        if errors.is_empty() {
+            return Ok(events);
+        }
+        // The statement that failed first says why; the others only report the aborted transaction.
+        let mut messages: Vec<(usize, String)> = errors.into_iter().map(|(i, e)| (i, e.to_string())).collect();
+        messages.sort();
+        let decisive = messages
+            .iter()
+            .find(|(_, m)| m.contains("rampart:") || !m.contains("not executed"))
+            .unwrap_or(&messages[0]);
+        Err(classify(&decisive.1))
+    }
+}
+
+enum Failure {
+    Retry(String),
+    Store(StoreError),
+}
+
+/// Maps a database error to what it means for the caller.
+fn classify(message: &str) -> Failure {
+    if let Some(pos) = message.find("rampart:") {
+        let tail = &message[pos + "rampart:".len()..];
+        let (kind, detail) = tail.split_once(':').unwrap_or((tail, ""));
+        let detail = detail.trim_end_matches(['\'', '"', '`']).to_string();
+        let kind = kind.trim_end_matches(['\'', '"', '`']);
+        return match kind {
+            "chain-moved" => Failure::Retry("the audit chain moved".into()),
+            "stale" => Failure::Store(StoreError::Conflict(detail)),
+            "not-found" => Failure::Store(StoreError::NotFound(detail)),
+            "exists" => Failure::Store(StoreError::AlreadyExists(detail)),
+            _ => Failure::Store(StoreError::Database(message.to_string())),
+        };
+    }
+    let lower = message.to_lowercase();
+    if lower.contains("already exists") {
+        return Failure::Store(StoreError::AlreadyExists(message.to_string()));
+    }
+    if lower.contains("conflict") || lower.contains("can be retried") || lower.contains("retry") {
+        return Failure::Retry(message.to_string());
+    }
+    Failure::Store(StoreError::Database(message.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thrown_failures_are_understood() {
+        assert!(matches!(classify("An error occurred: rampart:stale:asset abc changed"), Failure::Store(StoreError::Conflict(m)) if m == "asset abc changed"));
+        assert!(matches!(classify("An error occurred: 'rampart:not-found:asset x'"), Failure::Store(StoreError::NotFound(m)) if m == "asset x"));
+        assert!(matches!(classify("rampart:chain-moved"), Failure::Retry(_)));
+        assert!(matches!(classify("Transaction conflict: Resource busy"), Failure::Retry(_)));
+        assert!(matches!(classify("Database record `user:bob` already exists"), Failure::Store(StoreError::AlreadyExists(_))));
+    }
+}

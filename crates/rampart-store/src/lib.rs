@@ -1,0 +1,50 @@
+//! Rampart's persistence on SurrealDB.
+//!
+//! One namespace (`rampart`), a `system` database (organisations, operators, API tokens) and one
+//! database per organisation. Every change goes through [`Database::commit`], which writes the
+//! change and its audit events in one transaction and extends the organisation's hash chain.
+
+mod connection;
+mod database;
+mod error;
+mod json;
+mod migrations;
+mod records;
+
+pub mod assets;
+pub mod audit;
+pub mod classification;
+pub mod organisations;
+pub mod tokens;
+pub mod users;
+
+pub use connection::{Store, StoreOptions};
+pub use database::{Change, Database, Draft};
+pub use error::StoreError;
+pub use migrations::SCHEMA_VERSION;
+
+/// Current time as the fixed-width RFC 3339 text stored everywhere (UTC, microseconds), so that
+/// stored times sort as text and hash identically after a round trip.
+pub fn now() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format_time(t)
+}
+
+pub fn format_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// A new record key: time-ordered (UUID v7) so keyset paging follows creation order.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}

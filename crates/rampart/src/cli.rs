@@ -1,0 +1,283 @@
+//! The command line: flags, environment variables and subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "rampart", version, about = "Rampart: a GRC engine for ISO 27001, ISO 22301 and ISO 9001")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Configuration file (TOML). Default: ./rampart.toml if it exists.
+    #[arg(long, global = true, env = "RAMPART_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Server address for client commands.
+    #[arg(long, global = true, env = "RAMPART_SERVER")]
+    pub server: Option<String>,
+    /// API token for client commands.
+    #[arg(long, global = true, env = "RAMPART_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Organisation to act in (defaults to the token's own).
+    #[arg(long, global = true, env = "RAMPART_ORG")]
+    pub org: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the gRPC server.
+    Serve(ServeArgs),
+    /// Show who the token belongs to.
+    Whoami,
+    /// Organisations (operators).
+    #[command(subcommand)]
+    Org(OrgCmd),
+    /// Users of the organisation.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// The asset register and classifying assets.
+    #[command(subcommand)]
+    Asset(AssetCmd),
+    /// The classification scheme: levels, labeling and handling rules.
+    #[command(subcommand)]
+    Classification(ClassificationCmd),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, env = "RAMPART_LISTEN")]
+    pub listen: Option<String>,
+    /// Database URL: surrealkv://PATH (default surrealkv://rampart-data), mem://, ws://HOST:PORT.
+    #[arg(long, env = "RAMPART_DB")]
+    pub db: Option<String>,
+    /// SurrealDB root user, for ws:// servers.
+    #[arg(long, env = "RAMPART_DB_USER")]
+    pub db_user: Option<String>,
+    /// SurrealDB root password, for ws:// servers.
+    #[arg(long, env = "RAMPART_DB_PASS", hide_env_values = true)]
+    pub db_pass: Option<String>,
+    /// On an empty database, use this operator token instead of generating one.
+    #[arg(long, env = "RAMPART_BOOTSTRAP_TOKEN", hide_env_values = true)]
+    pub bootstrap_token: Option<String>,
+    /// Read the bootstrap operator token from this file.
+    #[arg(long, env = "RAMPART_BOOTSTRAP_TOKEN_FILE")]
+    pub bootstrap_token_file: Option<PathBuf>,
+    /// Load an example organisation from this folder if it is not there yet (e.g. examples/acme).
+    #[arg(long)]
+    pub example: Option<PathBuf>,
+    /// Where the example loader writes the tokens it creates (one file per token).
+    #[arg(long, default_value = ".rampart")]
+    pub example_tokens: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCmd {
+    /// List organisations.
+    List,
+    /// Show one organisation (default: the current one).
+    Get { id: Option<String> },
+    /// Create an organisation (operators).
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value_t = 0)]
+        employees: u32,
+        #[arg(long, default_value = "")]
+        scope: String,
+        /// Starting classification scheme: four-level, nato or none.
+        #[arg(long, default_value = "four-level")]
+        scheme: String,
+    },
+    /// Change an organisation's name, size or ISMS scope.
+    Update {
+        id: String,
+        #[arg(long)]
+        revision: u64,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        employees: Option<u32>,
+        #[arg(long)]
+        scope: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCmd {
+    List,
+    Get { id: String },
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Comma-separated roles, e.g. admin,isms-manager.
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+        #[arg(long, default_value = "")]
+        department: String,
+        #[arg(long, default_value = "")]
+        job_title: String,
+        #[arg(long, default_value = "")]
+        clearance: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCmd {
+    /// Create a token (for USER, default yourself); the secret is printed once.
+    Create {
+        #[arg(long, default_value = "")]
+        user: String,
+        #[arg(long, default_value = "")]
+        label: String,
+        /// RFC 3339 expiry, e.g. 2027-01-31T00:00:00Z.
+        #[arg(long, default_value = "")]
+        expires: String,
+    },
+    List {
+        #[arg(long, default_value = "")]
+        user: String,
+    },
+    Revoke { token_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AssetCmd {
+    /// List assets, with filters.
+    List {
+        #[arg(long, default_value = "")]
+        owner: String,
+        #[arg(long = "type", default_value = "")]
+        asset_type: String,
+        /// A level key, or "unclassified".
+        #[arg(long, default_value = "")]
+        level: String,
+        #[arg(long, default_value = "")]
+        lifecycle: String,
+        /// Page size (0: all pages).
+        #[arg(long, default_value_t = 0)]
+        limit: u32,
+    },
+    Get { id: String },
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long = "type")]
+        asset_type: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long, default_value = "")]
+        location: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// C/I/A values 0–5, e.g. 3/2/2.
+        #[arg(long, default_value = "0/0/0")]
+        cia: String,
+        #[arg(long, default_value = "in-use")]
+        lifecycle: String,
+    },
+    /// Change fields of an asset (others keep their values).
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long = "type")]
+        asset_type: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        location: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        cia: Option<String>,
+        #[arg(long)]
+        lifecycle: Option<String>,
+    },
+    /// Classify an asset at LEVEL (step 2).
+    Classify {
+        id: String,
+        level: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// An asset's classification history.
+    History { id: String },
+    /// The label an asset must carry (step 3).
+    Label { id: String },
+    /// The handling rules for an asset (step 4).
+    Handling { id: String },
+    /// Asset types: built in and the organisation's own.
+    Types,
+    /// Define an organisation-specific asset type.
+    DefineType {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClassificationCmd {
+    /// Show the scheme: levels, labeling rules, handling matrix.
+    Show,
+    /// Built-in scheme templates.
+    Templates,
+    /// Replace the scheme with a template or a TOML file.
+    Set {
+        #[arg(long, conflicts_with = "file")]
+        template: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Map a level that disappears to a new one: OLD=NEW (repeatable).
+        #[arg(long = "map")]
+        mapping: Vec<String>,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// List events.
+    List {
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        #[arg(long, default_value = "")]
+        entity: String,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Walk the hash chain and report the first broken link.
+    Verify {
+        /// Verify the system trail (organisations, tokens) instead.
+        #[arg(long)]
+        system: bool,
+    },
+    /// Follow new events as they happen.
+    Watch {
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+    },
+}

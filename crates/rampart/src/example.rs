@@ -1,0 +1,230 @@
+//! Loads an example organisation (e.g. `examples/acme`) into an empty organisation, through the
+//! engine's own operations and policies, so the example is exactly what a user would create.
+
+use std::path::Path;
+
+use anyhow::Context;
+use rampart_engine::domain::asset::{AssetFields, Cia, Lifecycle};
+use rampart_engine::domain::classification::ClassificationScheme;
+use rampart_engine::domain::organisation::OrganisationFields;
+use rampart_engine::domain::user::UserFields;
+use rampart_engine::{Engine, SchemeChange};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrganisationFile {
+    organisation: OrgEntry,
+    users: Vec<UserEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgEntry {
+    id: String,
+    name: String,
+    employees: u32,
+    isms_scope: String,
+    /// The user who loads the rest (needs the admin or isms-manager role).
+    loaded_by: String,
+    /// Users who get a token written next to the example's other tokens.
+    demo_tokens: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserEntry {
+    id: String,
+    name: String,
+    #[serde(default)]
+    email: String,
+    roles: Vec<String>,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    job_title: String,
+    #[serde(default)]
+    clearance: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetsFile {
+    #[serde(default)]
+    asset_types: Vec<AssetTypeEntry>,
+    assets: Vec<AssetEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetTypeEntry {
+    id: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssetEntry {
+    name: String,
+    #[serde(rename = "type")]
+    asset_type: String,
+    owner: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    description: String,
+    /// C/I/A as [c, i, a].
+    cia: [u8; 3],
+    #[serde(default)]
+    lifecycle: Option<String>,
+    #[serde(default)]
+    level: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// A scheme file: `[[levels]]`, `[[labeling_rules]]`, `[[handling_rules]]`.
+pub fn scheme_from_toml(text: &str) -> anyhow::Result<rampart_proto::v1::ClassificationScheme> {
+    let s: ClassificationScheme = toml::from_str(text)?;
+    Ok(rampart_proto::v1::ClassificationScheme {
+        levels: s
+            .levels
+            .into_iter()
+            .map(|l| rampart_proto::v1::Level { id: l.id, name: l.name, description: l.description, rank: 0 })
+            .collect(),
+        labeling_rules: s
+            .labeling_rules
+            .into_iter()
+            .map(|r| rampart_proto::v1::LabelingRule { asset_type: r.asset_type, label: r.label, placement: r.placement })
+            .collect(),
+        handling_rules: s
+            .handling_rules
+            .into_iter()
+            .map(|r| rampart_proto::v1::HandlingRule {
+                level: r.level,
+                asset_type: r.asset_type,
+                storage: r.storage,
+                transfer_inside: r.transfer_inside,
+                transfer_outside: r.transfer_outside,
+                disposal: r.disposal,
+            })
+            .collect(),
+        revision: 0,
+        updated_at: String::new(),
+    })
+}
+
+fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+}
+
+pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Result<()> {
+    let org_file: OrganisationFile = read(&dir.join("organisation.toml"))?;
+    let scheme: ClassificationScheme = read(&dir.join("classification.toml"))?;
+    let assets_file: AssetsFile = read(&dir.join("assets.toml"))?;
+    let org = &org_file.organisation;
+
+    let operator = engine.act_as_operator("admin").await.context("the example loader acts as operator 'admin'")?;
+    if engine.get_organisation(&operator, &org.id).await.is_ok() {
+        println!("Example organisation '{}' is already loaded.", org.id);
+        return Ok(());
+    }
+    let fields = OrganisationFields { name: org.name.clone(), employees: org.employees, isms_scope: org.isms_scope.clone() };
+    engine.create_organisation(&operator, &org.id, fields, "none").await?;
+    let total = org_file.users.len() + assets_file.assets.len();
+    let mut done = 0;
+    let progress = |done: usize| {
+        eprint!("\rloading example organisation {}: {done}/{total}", org.id);
+    };
+    // Users first without clearance: the scheme that defines the levels comes next.
+    for u in &org_file.users {
+        let fields = UserFields {
+            display_name: u.name.clone(),
+            email: u.email.clone(),
+            roles: u.roles.clone(),
+            department: u.department.clone(),
+            job_title: u.job_title.clone(),
+            clearance: String::new(),
+            active: true,
+        };
+        engine.create_user(&operator, &org.id, &u.id, fields).await.with_context(|| format!("user {}", u.id))?;
+        done += 1;
+        progress(done);
+    }
+    let loader = engine.act_as_user(&org.id, &org.loaded_by).await?;
+    for t in &assets_file.asset_types {
+        engine.define_asset_type(&loader, &org.id, &t.id, &t.name, &t.description).await?;
+    }
+    let change = SchemeChange { expected_revision: 0, scheme, level_mapping: Default::default(), reason: "example scheme".into() };
+    engine.set_scheme(&loader, &org.id, change).await.context("classification.toml")?;
+    for u in org_file.users.iter().filter(|u| !u.clearance.is_empty()) {
+        let current = engine.get_user(&operator, &org.id, &u.id).await?;
+        let fields = UserFields {
+            display_name: current.display_name.clone(),
+            email: current.email.clone(),
+            roles: current.roles.clone(),
+            department: current.department.clone(),
+            job_title: current.job_title.clone(),
+            clearance: u.clearance.clone(),
+            active: true,
+        };
+        engine.update_user(&operator, &org.id, &u.id, current.revision, fields).await.with_context(|| format!("user {}", u.id))?;
+    }
+    for a in &assets_file.assets {
+        let lifecycle = match &a.lifecycle {
+            Some(l) => Lifecycle::parse("lifecycle", l)?,
+            None => Lifecycle::InUse,
+        };
+        let fields = AssetFields {
+            name: a.name.clone(),
+            asset_type: a.asset_type.clone(),
+            owner: a.owner.clone(),
+            location: a.location.clone(),
+            description: a.description.clone(),
+            cia: Cia { confidentiality: a.cia[0], integrity: a.cia[1], availability: a.cia[2] },
+            lifecycle,
+        };
+        let created = engine.create_asset(&loader, &org.id, fields).await.with_context(|| format!("asset '{}'", a.name))?;
+        if let Some(level) = &a.level {
+            let reason = a.reason.clone().unwrap_or_else(|| "initial classification from the risk assessment".into());
+            engine
+                .classify_asset(&loader, &org.id, &created.id, created.revision, level, &reason)
+                .await
+                .with_context(|| format!("classifying '{}'", a.name))?;
+        }
+        done += 1;
+        progress(done);
+    }
+    eprintln!();
+    std::fs::create_dir_all(token_dir).with_context(|| format!("cannot create {}", token_dir.display()))?;
+    for user in &org.demo_tokens {
+        let t = engine.create_token(&operator, &org.id, user, "example", "").await?;
+        let path = token_dir.join(format!("{}-{user}.token", org.id));
+        write_secret(&path, &t.secret)?;
+        println!("Token for {user} of {} written to {}", org.id, path.display());
+    }
+    println!(
+        "Loaded example organisation '{}': {} users, {} assets.",
+        org.id,
+        org_file.users.len(),
+        assets_file.assets.len()
+    );
+    Ok(())
+}
+
+fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(f, "{secret}")?;
+    Ok(())
+}

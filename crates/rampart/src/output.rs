@@ -1,0 +1,25 @@
+//! Tables for people, JSON for scripts.
+
+use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use serde::Serialize;
+
+pub fn table(headers: &[&str], rows: Vec<Vec<String>>) {
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic).set_header(headers.to_vec());
+    for r in rows {
+        t.add_row(r);
+    }
+    println!("{t}");
+}
+
+/// Key/value lines for one record.
+pub fn record(pairs: &[(&str, String)]) {
+    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in pairs {
+        println!("{k:>width$}  {v}");
+    }
+}
+
+pub fn json<T: Serialize>(value: &T) {
+    println!("{}", serde_json::to_string_pretty(value).expect("API messages serialise"));
+}

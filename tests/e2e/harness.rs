@@ -1,0 +1,235 @@
+//! Starting and stopping real servers, and clients for them.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use rampart_proto::v1 as pb;
+use rampart_proto::v1::asset_service_client::AssetServiceClient;
+use rampart_proto::v1::audit_service_client::AuditServiceClient;
+use rampart_proto::v1::classification_service_client::ClassificationServiceClient;
+use rampart_proto::v1::organisation_service_client::OrganisationServiceClient;
+use rampart_proto::v1::token_service_client::TokenServiceClient;
+use rampart_proto::v1::user_service_client::UserServiceClient;
+use tonic::Request;
+use tonic::transport::Channel;
+
+/// The operator token every test server is bootstrapped with.
+pub const OPERATOR_TOKEN: &str = "rmp_e2e_operator_token_0123456789abcdef0123456789abcdef";
+
+pub struct Server {
+    child: Option<Child>,
+    pub addr: String,
+    pub db: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// A server over `mem://`.
+    pub fn memory() -> Server {
+        Server::start_on("mem://".into(), None)
+    }
+
+    /// A server over `surrealkv://` in a new temporary directory.
+    pub fn disk() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = format!("surrealkv://{}", dir.path().join("data").display());
+        Server::start_on(db, Some(dir))
+    }
+
+    pub fn start_on(db: String, dir: Option<tempfile::TempDir>) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
+            .env("RAMPART_BOOTSTRAP_TOKEN", OPERATOR_TOKEN)
+            .env("RAMPART_LOG", "warn")
+            .env_remove("RAMPART_CONFIG")
+            .current_dir(std::env::temp_dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rampart serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(rest) = line.strip_prefix("rampart listening on ") {
+                        break rest.split_whitespace().next().expect("address").to_string();
+                    }
+                }
+                _ => {
+                    let status = child.wait().expect("wait");
+                    panic!("rampart serve exited before listening ({status})");
+                }
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child: Some(child), addr, db, _dir: dir }
+    }
+
+    /// Stops the server (SIGTERM, waiting for it) and starts a new one on the same database.
+    pub fn restart(mut self) -> Server {
+        let dir = self._dir.take();
+        let db = self.db.clone();
+        self.stop();
+        Server::start_on(db, dir)
+    }
+
+    /// Kills the process with SIGKILL: no shutdown, no flush.
+    pub fn kill(mut self) -> (String, Option<tempfile::TempDir>) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().expect("SIGKILL");
+            c.wait().expect("wait");
+        }
+        (self.db.clone(), self._dir.take())
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            unsafe_sigterm(c.id());
+            for _ in 0..100 {
+                if c.try_wait().expect("try_wait").is_some() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            c.kill().ok();
+            c.wait().ok();
+        }
+    }
+
+    pub fn data_dir(&self) -> Option<&Path> {
+        self._dir.as_ref().map(|d| d.path())
+    }
+
+    pub async fn client(&self, token: &str, org: &str) -> Client {
+        Client::connect(&self.addr, token, org).await
+    }
+
+    pub async fn operator(&self) -> Client {
+        self.client(OPERATOR_TOKEN, "").await
+    }
+}
+
+fn unsafe_sigterm(pid: u32) {
+    // `kill -TERM` keeps the tests free of unsafe code and of a libc dependency.
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().ok();
+            c.wait().ok();
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    channel: Channel,
+    token: String,
+    pub org: String,
+}
+
+impl Client {
+    pub async fn connect(addr: &str, token: &str, org: &str) -> Client {
+        let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.expect("connect");
+        Client { channel, token: token.into(), org: org.into() }
+    }
+
+    pub fn req<T>(&self, msg: T) -> Request<T> {
+        let mut r = Request::new(msg);
+        if !self.token.is_empty() {
+            r.metadata_mut().insert("authorization", format!("Bearer {}", self.token).parse().unwrap());
+        }
+        if !self.org.is_empty() {
+            r.metadata_mut().insert("x-rampart-organisation", self.org.parse().unwrap());
+        }
+        r
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    pub fn in_org(&self, org: &str) -> Client {
+        Client { org: org.into(), ..self.clone() }
+    }
+
+    pub fn orgs(&self) -> OrganisationServiceClient<Channel> {
+        OrganisationServiceClient::new(self.channel.clone())
+    }
+    pub fn users(&self) -> UserServiceClient<Channel> {
+        UserServiceClient::new(self.channel.clone())
+    }
+    pub fn tokens(&self) -> TokenServiceClient<Channel> {
+        TokenServiceClient::new(self.channel.clone())
+    }
+    pub fn assets(&self) -> AssetServiceClient<Channel> {
+        AssetServiceClient::new(self.channel.clone())
+    }
+    pub fn classification(&self) -> ClassificationServiceClient<Channel> {
+        ClassificationServiceClient::new(self.channel.clone())
+    }
+    pub fn audit(&self) -> AuditServiceClient<Channel> {
+        AuditServiceClient::new(self.channel.clone())
+    }
+}
+
+/// Creates organisation `org` with users and returns a client for each user (in name order):
+/// `maria` (isms-manager), `bob` (employee), `dana` (auditor).
+pub async fn organisation(server: &Server, org: &str) -> (Client, Client, Client) {
+    let op = server.operator().await;
+    op.orgs()
+        .create_organisation(op.req(pb::CreateOrganisationRequest {
+            id: org.into(),
+            name: format!("{org} Ltd"),
+            employees: 40,
+            isms_scope: "Everything".into(),
+            scheme_template: String::new(),
+        }))
+        .await
+        .expect("create organisation");
+    let op = op.in_org(org);
+    let mut clients = Vec::new();
+    for (id, role) in [("maria", "isms-manager"), ("bob", "employee"), ("dana", "auditor")] {
+        op.users()
+            .create_user(op.req(pb::CreateUserRequest {
+                id: id.into(),
+                display_name: id.to_uppercase(),
+                email: format!("{id}@{org}.example"),
+                roles: vec![role.into()],
+                department: "Ops".into(),
+                job_title: role.into(),
+                clearance: String::new(),
+            }))
+            .await
+            .expect("create user");
+        let t = op
+            .tokens()
+            .create_token(op.req(pb::CreateTokenRequest { user_id: id.into(), label: "e2e".into(), expires_at: String::new() }))
+            .await
+            .expect("create token")
+            .into_inner();
+        clients.push(server.client(&t.secret, "").await);
+    }
+    let dana = clients.pop().unwrap();
+    let bob = clients.pop().unwrap();
+    let maria = clients.pop().unwrap();
+    (maria, bob, dana)
+}
+
+pub fn asset_request(name: &str, asset_type: &str, owner: &str) -> pb::CreateAssetRequest {
+    pb::CreateAssetRequest {
+        name: name.into(),
+        asset_type: asset_type.into(),
+        owner: owner.into(),
+        location: "Leeds".into(),
+        description: String::new(),
+        cia: Some(pb::Cia { confidentiality: 3, integrity: 2, availability: 1 }),
+        lifecycle: String::new(),
+    }
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: each starts the real `rampart` binary on an ephemeral port (over `mem://` or
+//! `surrealkv://` in a temporary directory) and speaks gRPC to it.
+
+mod harness;
+
+mod assets;
+mod audit;
+mod durability;
+mod tenancy;
