@@ -23,6 +23,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         // Messages serialise to JSON for the CLI's `--json` output.
         .type_attribute(".rampart.v1", "#[derive(serde::Serialize)]")
-        .build_client(true).build_server(true).compile_fds(fds)?;
+        .build_client(true)
+        .build_server(true)
+        .compile_fds(fds)?;
     Ok(())
 }

@@ -11,7 +11,12 @@ use crate::harness::{Server, asset_request, organisation};
 async fn every_change_is_recorded_and_tampering_is_pinpointed() {
     let server = Server::disk();
     let (maria, _bob, dana) = organisation(&server, "acme").await;
-    let a = maria.assets().create_asset(maria.req(asset_request("Laptop", "storage-media", "bob"))).await.unwrap().into_inner();
+    let a = maria
+        .assets()
+        .create_asset(maria.req(asset_request("Laptop", "storage-media", "bob")))
+        .await
+        .unwrap()
+        .into_inner();
     maria
         .classification()
         .classify_asset(maria.req(pb::ClassifyAssetRequest {
@@ -24,7 +29,13 @@ async fn every_change_is_recorded_and_tampering_is_pinpointed() {
         .unwrap();
 
     // The auditor reads the trail: who did what to which entity.
-    let events = dana.audit().list_events(dana.req(pb::ListEventsRequest::default())).await.unwrap().into_inner().events;
+    let events = dana
+        .audit()
+        .list_events(dana.req(pb::ListEventsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
     let ops: Vec<&str> = events.iter().map(|e| e.operation.as_str()).collect();
     assert_eq!(
         ops,
@@ -44,19 +55,32 @@ async fn every_change_is_recorded_and_tampering_is_pinpointed() {
     assert_eq!(events[1].prev_hash, events[0].hash);
     let about = dana
         .audit()
-        .list_events(dana.req(pb::ListEventsRequest { entity: format!("asset:{}", a.id), ..Default::default() }))
+        .list_events(dana.req(pb::ListEventsRequest {
+            entity: format!("asset:{}", a.id),
+            ..Default::default()
+        }))
         .await
         .unwrap()
         .into_inner()
         .events;
     assert_eq!(about.len(), 2);
 
-    let verify = dana.audit().verify_chain(dana.req(pb::VerifyChainRequest { system: false })).await.unwrap().into_inner();
+    let verify = dana
+        .audit()
+        .verify_chain(dana.req(pb::VerifyChainRequest { system: false }))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(verify.intact, "{}", verify.reason);
     assert_eq!(verify.verified_events, 7);
     // The system trail (organisations, tokens) is the operators' to verify.
     let op = server.operator().await;
-    let system = op.audit().verify_chain(op.req(pb::VerifyChainRequest { system: true })).await.unwrap().into_inner();
+    let system = op
+        .audit()
+        .verify_chain(op.req(pb::VerifyChainRequest { system: true }))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(system.intact);
     assert!(system.verified_events >= 5);
 
@@ -64,16 +88,29 @@ async fn every_change_is_recorded_and_tampering_is_pinpointed() {
     let mut server = server;
     server.stop();
     {
-        let store = rampart_store::Store::open(&rampart_store::StoreOptions { url: server.db.clone(), ..Default::default() })
-            .await
-            .unwrap();
+        let store = rampart_store::Store::open(&rampart_store::StoreOptions {
+            url: server.db.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
         let db = store.organisation("acme").await.unwrap();
-        db.surreal().query("UPDATE audit_event:5 SET actor = 'user:mallory'").await.unwrap().check().unwrap();
+        db.surreal()
+            .query("UPDATE audit_event:5 SET actor = 'user:mallory'")
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let server = server.restart();
     let dana = server.client(dana_token(&server).await.as_str(), "").await;
-    let verify = dana.audit().verify_chain(dana.req(pb::VerifyChainRequest { system: false })).await.unwrap().into_inner();
+    let verify = dana
+        .audit()
+        .verify_chain(dana.req(pb::VerifyChainRequest { system: false }))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(!verify.intact);
     assert_eq!(verify.broken_seq, 5);
     assert!(verify.reason.contains("altered"), "{}", verify.reason);
@@ -85,7 +122,11 @@ async fn every_change_is_recorded_and_tampering_is_pinpointed() {
 async fn dana_token(server: &Server) -> String {
     let op = server.operator().await.in_org("acme");
     op.tokens()
-        .create_token(op.req(pb::CreateTokenRequest { user_id: "dana".into(), label: "again".into(), expires_at: String::new() }))
+        .create_token(op.req(pb::CreateTokenRequest {
+            user_id: "dana".into(),
+            label: "again".into(),
+            expires_at: String::new(),
+        }))
         .await
         .unwrap()
         .into_inner()
@@ -96,14 +137,28 @@ async fn dana_token(server: &Server) -> String {
 async fn watch_streams_history_then_new_events() {
     let server = Server::memory();
     let (maria, _bob, dana) = organisation(&server, "acme").await;
-    let mut stream = dana.audit().watch(dana.req(pb::WatchRequest { after_seq: 0 })).await.unwrap().into_inner();
+    let mut stream = dana
+        .audit()
+        .watch(dana.req(pb::WatchRequest { after_seq: 0 }))
+        .await
+        .unwrap()
+        .into_inner();
     // The backlog first (scheme + 3 users).
     for expected in 1..=4 {
         let e = stream.next().await.unwrap().unwrap();
         assert_eq!(e.seq, expected);
     }
-    let a = maria.assets().create_asset(maria.req(asset_request("New", "email", "maria"))).await.unwrap().into_inner();
-    let e = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.expect("event arrives").unwrap().unwrap();
+    let a = maria
+        .assets()
+        .create_asset(maria.req(asset_request("New", "email", "maria")))
+        .await
+        .unwrap()
+        .into_inner();
+    let e = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("event arrives")
+        .unwrap()
+        .unwrap();
     assert_eq!(e.seq, 5);
     assert_eq!(e.operation, "asset.create");
     assert_eq!(e.entity, format!("asset:{}", a.id));

@@ -9,7 +9,12 @@ use crate::harness::{Client, Server, asset_request, organisation};
 async fn a_restart_on_the_same_directory_finds_everything() {
     let server = Server::disk();
     let (maria, _bob, _dana) = organisation(&server, "acme").await;
-    let a = maria.assets().create_asset(maria.req(asset_request("Backup drive", "storage-media", "bob"))).await.unwrap().into_inner();
+    let a = maria
+        .assets()
+        .create_asset(maria.req(asset_request("Backup drive", "storage-media", "bob")))
+        .await
+        .unwrap()
+        .into_inner();
     maria
         .classification()
         .classify_asset(maria.req(pb::ClassifyAssetRequest {
@@ -25,15 +30,30 @@ async fn a_restart_on_the_same_directory_finds_everything() {
     let server = server.restart();
     // The same token still works: tokens, users and assets are on disk.
     let maria = server.client(&token, "").await;
-    let got = maria.assets().get_asset(maria.req(pb::GetAssetRequest { id: a.id.clone() })).await.unwrap().into_inner();
+    let got = maria
+        .assets()
+        .get_asset(maria.req(pb::GetAssetRequest { id: a.id.clone() }))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(got.name, "Backup drive");
     assert_eq!(got.classification.unwrap().level, "confidential");
     assert_eq!(got.revision, 2);
-    let verify = maria.audit().verify_chain(maria.req(pb::VerifyChainRequest { system: false })).await.unwrap().into_inner();
+    let verify = maria
+        .audit()
+        .verify_chain(maria.req(pb::VerifyChainRequest { system: false }))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(verify.intact);
     // No second operator was bootstrapped.
     let op = server.operator().await;
-    let orgs = op.orgs().list_organisations(op.req(pb::ListOrganisationsRequest {})).await.unwrap().into_inner();
+    let orgs = op
+        .orgs()
+        .list_organisations(op.req(pb::ListOrganisationsRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(orgs.organisations.len(), 1);
 }
 
@@ -51,7 +71,11 @@ async fn every_acknowledged_write_survives_sigkill() {
         let ack = ack_tx.clone();
         writers.push(tokio::spawn(async move {
             for i in 0.. {
-                match c.assets().create_asset(c.req(asset_request(&format!("w{w}-{i}"), "email", "maria"))).await {
+                match c
+                    .assets()
+                    .create_asset(c.req(asset_request(&format!("w{w}-{i}"), "email", "maria")))
+                    .await
+                {
                     Ok(r) => {
                         let _ = ack.send(r.into_inner().id);
                     }
@@ -77,15 +101,25 @@ async fn every_acknowledged_write_survives_sigkill() {
     let server = Server::start_on(db, dir);
     let maria = server.client(&token, "").await;
     for id in &acknowledged {
-        let r = maria.assets().get_asset(maria.req(pb::GetAssetRequest { id: id.clone() })).await;
+        let r = maria
+            .assets()
+            .get_asset(maria.req(pb::GetAssetRequest { id: id.clone() }))
+            .await;
         match r {
             Ok(_) => {}
-            Err(e) if e.code() == Code::NotFound => panic!("acknowledged asset {id} was lost in the crash"),
+            Err(e) if e.code() == Code::NotFound => {
+                panic!("acknowledged asset {id} was lost in the crash")
+            }
             Err(e) => panic!("{e}"),
         }
     }
     // The chain is whole after the crash: a commit is all or nothing.
-    let verify = maria.audit().verify_chain(maria.req(pb::VerifyChainRequest { system: false })).await.unwrap().into_inner();
+    let verify = maria
+        .audit()
+        .verify_chain(maria.req(pb::VerifyChainRequest { system: false }))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(verify.intact, "{}", verify.reason);
     assert!(verify.verified_events as usize >= acknowledged.len());
 }

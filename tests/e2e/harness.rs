@@ -1,7 +1,6 @@
 //! Starting and stopping real servers, and clients for them.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -66,7 +65,12 @@ impl Server {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child: Some(child), addr, db, _dir: dir }
+        Server {
+            child: Some(child),
+            addr,
+            db,
+            _dir: dir,
+        }
     }
 
     /// Stops the server (SIGTERM, waiting for it) and starts a new one on the same database.
@@ -100,10 +104,6 @@ impl Server {
         }
     }
 
-    pub fn data_dir(&self) -> Option<&Path> {
-        self._dir.as_ref().map(|d| d.path())
-    }
-
     pub async fn client(&self, token: &str, org: &str) -> Client {
         Client::connect(&self.addr, token, org).await
     }
@@ -115,7 +115,9 @@ impl Server {
 
 fn unsafe_sigterm(pid: u32) {
     // `kill -TERM` keeps the tests free of unsafe code and of a libc dependency.
-    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
 }
 
 impl Drop for Server {
@@ -136,17 +138,29 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(addr: &str, token: &str, org: &str) -> Client {
-        let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.expect("connect");
-        Client { channel, token: token.into(), org: org.into() }
+        let channel = Channel::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .expect("connect");
+        Client {
+            channel,
+            token: token.into(),
+            org: org.into(),
+        }
     }
 
     pub fn req<T>(&self, msg: T) -> Request<T> {
         let mut r = Request::new(msg);
         if !self.token.is_empty() {
-            r.metadata_mut().insert("authorization", format!("Bearer {}", self.token).parse().unwrap());
+            r.metadata_mut().insert(
+                "authorization",
+                format!("Bearer {}", self.token).parse().unwrap(),
+            );
         }
         if !self.org.is_empty() {
-            r.metadata_mut().insert("x-rampart-organisation", self.org.parse().unwrap());
+            r.metadata_mut()
+                .insert("x-rampart-organisation", self.org.parse().unwrap());
         }
         r
     }
@@ -156,7 +170,10 @@ impl Client {
     }
 
     pub fn in_org(&self, org: &str) -> Client {
-        Client { org: org.into(), ..self.clone() }
+        Client {
+            org: org.into(),
+            ..self.clone()
+        }
     }
 
     pub fn orgs(&self) -> OrganisationServiceClient<Channel> {
@@ -195,7 +212,11 @@ pub async fn organisation(server: &Server, org: &str) -> (Client, Client, Client
         .expect("create organisation");
     let op = op.in_org(org);
     let mut clients = Vec::new();
-    for (id, role) in [("maria", "isms-manager"), ("bob", "employee"), ("dana", "auditor")] {
+    for (id, role) in [
+        ("maria", "isms-manager"),
+        ("bob", "employee"),
+        ("dana", "auditor"),
+    ] {
         op.users()
             .create_user(op.req(pb::CreateUserRequest {
                 id: id.into(),
@@ -210,7 +231,11 @@ pub async fn organisation(server: &Server, org: &str) -> (Client, Client, Client
             .expect("create user");
         let t = op
             .tokens()
-            .create_token(op.req(pb::CreateTokenRequest { user_id: id.into(), label: "e2e".into(), expires_at: String::new() }))
+            .create_token(op.req(pb::CreateTokenRequest {
+                user_id: id.into(),
+                label: "e2e".into(),
+                expires_at: String::new(),
+            }))
             .await
             .expect("create token")
             .into_inner();
@@ -229,7 +254,11 @@ pub fn asset_request(name: &str, asset_type: &str, owner: &str) -> pb::CreateAss
         owner: owner.into(),
         location: "Leeds".into(),
         description: String::new(),
-        cia: Some(pb::Cia { confidentiality: 3, integrity: 2, availability: 1 }),
+        cia: Some(pb::Cia {
+            confidentiality: 3,
+            integrity: 2,
+            availability: 1,
+        }),
         lifecycle: String::new(),
     }
 }

@@ -21,7 +21,9 @@ fn main() -> anyhow::Result<()> {
         Some("bench") => bench(&args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <demo|test|bench>");
-            eprintln!("  demo   serve the example organisation on the embedded database (./rampart-data)");
+            eprintln!(
+                "  demo   serve the example organisation on the embedded database (./rampart-data)"
+            );
             eprintln!("  test   run everything CI runs");
             eprintln!("  bench  measure the server over gRPC on loopback (optimised build)");
             std::process::exit(2);
@@ -30,7 +32,10 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 fn cargo() -> Command {
@@ -39,7 +44,9 @@ fn cargo() -> Command {
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
     eprintln!("$ {}", format_command(cmd));
-    let status = cmd.status().with_context(|| format!("cannot start {}", format_command(cmd)))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {}", format_command(cmd)))?;
     if !status.success() {
         bail!("`{}` failed ({status})", format_command(cmd));
     }
@@ -55,7 +62,15 @@ fn format_command(cmd: &Command) -> String {
 
 fn demo(extra: &[String]) -> anyhow::Result<()> {
     let mut cmd = cargo();
-    cmd.args(["run", "--package", "rampart", "--", "serve", "--example", "examples/acme"]);
+    cmd.args([
+        "run",
+        "--package",
+        "rampart",
+        "--",
+        "serve",
+        "--example",
+        "examples/acme",
+    ]);
     cmd.args(extra);
     run(&mut cmd)
 }
@@ -63,7 +78,14 @@ fn demo(extra: &[String]) -> anyhow::Result<()> {
 fn test(extra: &[String]) -> anyhow::Result<()> {
     let quick = extra.iter().any(|a| a == "--quick");
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     run(cargo().args(["test", "--workspace", "--all-targets"]))?;
     if !quick {
         python_client()?;
@@ -81,5 +103,14 @@ fn python_client() -> anyhow::Result<()> {
 }
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {
-    run(cargo().args(["run", "--profile", "bench-fast", "--package", "rampart-bench", "--"]).args(extra))
+    run(cargo()
+        .args([
+            "run",
+            "--profile",
+            "bench-fast",
+            "--package",
+            "rampart-bench",
+            "--",
+        ])
+        .args(extra))
 }

@@ -16,15 +16,22 @@ fn s(v: &str) -> RestrictedExpression {
     RestrictedExpression::new_string(v.to_string())
 }
 
-fn entity(uid: EntityUid, attrs: Vec<(&str, RestrictedExpression)>, parents: HashSet<EntityUid>) -> Entity {
-    let attrs: HashMap<String, RestrictedExpression> = attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+fn entity(
+    uid: EntityUid,
+    attrs: Vec<(&str, RestrictedExpression)>,
+    parents: HashSet<EntityUid>,
+) -> Entity {
+    let attrs: HashMap<String, RestrictedExpression> =
+        attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Entity::new(uid, attrs, parents).expect("literal attributes always evaluate")
 }
 
 /// Who is asking.
 #[derive(Debug, Clone)]
 pub enum Principal {
-    Operator { id: String },
+    Operator {
+        id: String,
+    },
     User {
         organisation: String,
         id: String,
@@ -41,7 +48,9 @@ impl Principal {
     pub fn uid(&self) -> EntityUid {
         match self {
             Principal::Operator { id } => uid("Rampart::Operator", id),
-            Principal::User { organisation, id, .. } => user_uid(organisation, id),
+            Principal::User {
+                organisation, id, ..
+            } => user_uid(organisation, id),
         }
     }
 
@@ -63,21 +72,41 @@ impl Principal {
     pub(crate) fn entities(&self) -> Vec<Entity> {
         match self {
             Principal::Operator { id } => {
-                vec![entity(uid("Rampart::Operator", id), vec![("organisation", s(""))], HashSet::new())]
+                vec![entity(
+                    uid("Rampart::Operator", id),
+                    vec![("organisation", s(""))],
+                    HashSet::new(),
+                )]
             }
-            Principal::User { organisation, id, roles, department, job_title, clearance, clearance_rank, active } => {
-                let mut parents: HashSet<EntityUid> = roles.iter().map(|r| uid("Rampart::Role", r)).collect();
+            Principal::User {
+                organisation,
+                id,
+                roles,
+                department,
+                job_title,
+                clearance,
+                clearance_rank,
+                active,
+            } => {
+                let mut parents: HashSet<EntityUid> =
+                    roles.iter().map(|r| uid("Rampart::Role", r)).collect();
                 if !department.is_empty() {
                     parents.insert(uid("Rampart::Department", department));
                 }
-                let mut out: Vec<Entity> = parents.iter().map(|p| Entity::new_no_attrs(p.clone(), HashSet::new())).collect();
+                let mut out: Vec<Entity> = parents
+                    .iter()
+                    .map(|p| Entity::new_no_attrs(p.clone(), HashSet::new()))
+                    .collect();
                 out.push(entity(
                     user_uid(organisation, id),
                     vec![
                         ("organisation", s(organisation)),
                         ("job_title", s(job_title)),
                         ("clearance", s(clearance)),
-                        ("clearance_rank", RestrictedExpression::new_long(*clearance_rank)),
+                        (
+                            "clearance_rank",
+                            RestrictedExpression::new_long(*clearance_rank),
+                        ),
                         ("active", RestrictedExpression::new_bool(*active)),
                     ],
                     parents,
@@ -96,10 +125,21 @@ fn user_uid(organisation: &str, id: &str) -> EntityUid {
 /// What is acted on, with the attributes policies decide by.
 #[derive(Debug, Clone)]
 pub enum Resource {
-    Organisation { id: String },
-    User { organisation: String, id: String, target: Option<Box<Principal>> },
-    Token { organisation: String, holder: String },
-    AssetRegister { organisation: String },
+    Organisation {
+        id: String,
+    },
+    User {
+        organisation: String,
+        id: String,
+        target: Option<Box<Principal>>,
+    },
+    Token {
+        organisation: String,
+        holder: String,
+    },
+    AssetRegister {
+        organisation: String,
+    },
     Asset {
         organisation: String,
         id: String,
@@ -109,28 +149,47 @@ pub enum Resource {
         classification_rank: i64,
         lifecycle: String,
     },
-    ClassificationScheme { organisation: String },
-    AuditTrail { organisation: String },
+    ClassificationScheme {
+        organisation: String,
+    },
+    AuditTrail {
+        organisation: String,
+    },
 }
 
 impl Resource {
     pub fn uid(&self) -> EntityUid {
         match self {
             Resource::Organisation { id } => uid("Rampart::Organisation", id),
-            Resource::User { organisation, id, .. } => user_uid(organisation, id),
-            Resource::Token { organisation, holder } => uid("Rampart::Token", &format!("{organisation}/{holder}")),
+            Resource::User {
+                organisation, id, ..
+            } => user_uid(organisation, id),
+            Resource::Token {
+                organisation,
+                holder,
+            } => uid("Rampart::Token", &format!("{organisation}/{holder}")),
             Resource::AssetRegister { organisation } => uid("Rampart::AssetRegister", organisation),
-            Resource::Asset { organisation, id, .. } => uid("Rampart::Asset", &format!("{organisation}/{id}")),
-            Resource::ClassificationScheme { organisation } => uid("Rampart::ClassificationScheme", organisation),
+            Resource::Asset {
+                organisation, id, ..
+            } => uid("Rampart::Asset", &format!("{organisation}/{id}")),
+            Resource::ClassificationScheme { organisation } => {
+                uid("Rampart::ClassificationScheme", organisation)
+            }
             Resource::AuditTrail { organisation } => uid("Rampart::AuditTrail", organisation),
         }
     }
 
     pub(crate) fn entities(&self) -> Vec<Entity> {
-        let one = |attrs: Vec<(&str, RestrictedExpression)>| vec![entity(self.uid(), attrs, HashSet::new())];
+        let one = |attrs: Vec<(&str, RestrictedExpression)>| {
+            vec![entity(self.uid(), attrs, HashSet::new())]
+        };
         match self {
             Resource::Organisation { id } => one(vec![("organisation", s(id))]),
-            Resource::User { organisation, id, target } => match target {
+            Resource::User {
+                organisation,
+                id,
+                target,
+            } => match target {
                 // The user's full entity, when the caller has it (e.g. reading an existing user).
                 Some(p) => p.entities(),
                 None => vec![entity(
@@ -145,24 +204,45 @@ impl Resource {
                     HashSet::new(),
                 )],
             },
-            Resource::Token { organisation, holder } => one(vec![
+            Resource::Token {
+                organisation,
+                holder,
+            } => one(vec![
                 ("organisation", s(organisation)),
-                ("holder", RestrictedExpression::new_entity_uid(user_uid(organisation, holder))),
+                (
+                    "holder",
+                    RestrictedExpression::new_entity_uid(user_uid(organisation, holder)),
+                ),
             ]),
             Resource::AssetRegister { organisation }
             | Resource::ClassificationScheme { organisation }
             | Resource::AuditTrail { organisation } => one(vec![("organisation", s(organisation))]),
-            Resource::Asset { organisation, owner, asset_type, classification, classification_rank, lifecycle, .. } => {
-                one(vec![
-                    ("organisation", s(organisation)),
-                    ("owner", RestrictedExpression::new_entity_uid(user_uid(organisation, owner))),
-                    ("asset_type", s(asset_type)),
-                    ("classified", RestrictedExpression::new_bool(!classification.is_empty())),
-                    ("classification", s(classification)),
-                    ("classification_rank", RestrictedExpression::new_long(*classification_rank)),
-                    ("lifecycle", s(lifecycle)),
-                ])
-            }
+            Resource::Asset {
+                organisation,
+                owner,
+                asset_type,
+                classification,
+                classification_rank,
+                lifecycle,
+                ..
+            } => one(vec![
+                ("organisation", s(organisation)),
+                (
+                    "owner",
+                    RestrictedExpression::new_entity_uid(user_uid(organisation, owner)),
+                ),
+                ("asset_type", s(asset_type)),
+                (
+                    "classified",
+                    RestrictedExpression::new_bool(!classification.is_empty()),
+                ),
+                ("classification", s(classification)),
+                (
+                    "classification_rank",
+                    RestrictedExpression::new_long(*classification_rank),
+                ),
+                ("lifecycle", s(lifecycle)),
+            ]),
         }
     }
 }

@@ -9,7 +9,10 @@ pub use policies::{DEFAULT_POLICIES, DEFAULT_SCHEMA, PolicyError};
 
 use std::str::FromStr;
 
-use cedar_policy::{Authorizer as CedarAuthorizer, Context, Decision, Entities, EntityUid, PolicySet, Request, Schema};
+use cedar_policy::{
+    Authorizer as CedarAuthorizer, Context, Decision, Entities, EntityUid, PolicySet, Request,
+    Schema,
+};
 
 /// Why a request was refused, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,47 +34,96 @@ pub struct Authorizer {
 impl Authorizer {
     /// The schema and policies shipped in `policies/`.
     pub fn with_defaults() -> Result<Authorizer, PolicyError> {
-        Authorizer::new(DEFAULT_SCHEMA, &DEFAULT_POLICIES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect::<Vec<_>>())
+        Authorizer::new(
+            DEFAULT_SCHEMA,
+            &DEFAULT_POLICIES
+                .iter()
+                .map(|(n, s)| (n.to_string(), s.to_string()))
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// A schema and policy files (name, text). Policies are validated against the schema and
     /// renamed after their `@id` annotation so decisions name real rules.
     pub fn new(schema: &str, files: &[(String, String)]) -> Result<Authorizer, PolicyError> {
         let (schema, policies) = policies::load(schema, files)?;
-        Ok(Authorizer { schema, policies, cedar: CedarAuthorizer::new() })
+        Ok(Authorizer {
+            schema,
+            policies,
+            cedar: CedarAuthorizer::new(),
+        })
     }
 
     pub fn policy_ids(&self) -> Vec<String> {
-        self.policies.policies().map(|p| p.id().to_string()).collect()
+        self.policies
+            .policies()
+            .map(|p| p.id().to_string())
+            .collect()
     }
 
     /// Decides whether `principal` may do `action` on `resource`.
-    pub fn authorize(&self, principal: &Principal, action: &str, resource: &Resource) -> Result<(), Denied> {
-        let denied = |reason: String, policies: Vec<String>| Denied { action: action.to_string(), reason, policies };
+    pub fn authorize(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &Resource,
+    ) -> Result<(), Denied> {
+        let denied = |reason: String, policies: Vec<String>| Denied {
+            action: action.to_string(),
+            reason,
+            policies,
+        };
         let action_uid = EntityUid::from_str(&format!("Rampart::Action::\"{action}\""))
             .map_err(|e| denied(format!("unknown action: {e}"), vec![]))?;
         // The principal and the resource may share entities (a user reading themself, a role).
         let mut seen = std::collections::HashSet::new();
-        let entities: Vec<_> =
-            principal.entities().into_iter().chain(resource.entities()).filter(|e| seen.insert(e.uid())).collect();
-        let entities = Entities::from_entities(entities, Some(&self.schema))
-            .map_err(|e| denied(format!("the request's entities do not fit the schema: {e}"), vec![]))?;
-        let request = Request::new(principal.uid(), action_uid, resource.uid(), Context::empty(), Some(&self.schema))
-            .map_err(|e| denied(format!("the request does not fit the schema: {e}"), vec![]))?;
-        let response = self.cedar.is_authorized(&request, &self.policies, &entities);
+        let entities: Vec<_> = principal
+            .entities()
+            .into_iter()
+            .chain(resource.entities())
+            .filter(|e| seen.insert(e.uid()))
+            .collect();
+        let entities = Entities::from_entities(entities, Some(&self.schema)).map_err(|e| {
+            denied(
+                format!("the request's entities do not fit the schema: {e}"),
+                vec![],
+            )
+        })?;
+        let request = Request::new(
+            principal.uid(),
+            action_uid,
+            resource.uid(),
+            Context::empty(),
+            Some(&self.schema),
+        )
+        .map_err(|e| denied(format!("the request does not fit the schema: {e}"), vec![]))?;
+        let response = self
+            .cedar
+            .is_authorized(&request, &self.policies, &entities);
         match response.decision() {
             Decision::Allow => Ok(()),
             Decision::Deny => {
-                let mut forbidding: Vec<String> = response.diagnostics().reason().map(|p| p.to_string()).collect();
+                let mut forbidding: Vec<String> = response
+                    .diagnostics()
+                    .reason()
+                    .map(|p| p.to_string())
+                    .collect();
                 forbidding.sort();
-                let errors: Vec<String> = response.diagnostics().errors().map(|e| e.to_string()).collect();
+                let errors: Vec<String> = response
+                    .diagnostics()
+                    .errors()
+                    .map(|e| e.to_string())
+                    .collect();
                 let mut reason = if forbidding.is_empty() {
                     "no policy permits it".to_string()
                 } else {
                     format!("forbidden by {}", forbidding.join(", "))
                 };
                 if !errors.is_empty() {
-                    reason.push_str(&format!(" (policies that failed to evaluate: {})", errors.join("; ")));
+                    reason.push_str(&format!(
+                        " (policies that failed to evaluate: {})",
+                        errors.join("; ")
+                    ));
                 }
                 Err(denied(reason, forbidding))
             }
@@ -112,7 +164,10 @@ mod tests {
     fn the_default_policies_load_and_are_named_by_their_ids() {
         let authz = Authorizer::with_defaults().unwrap();
         let ids = authz.policy_ids();
-        assert!(ids.contains(&"organisation-isolation".to_string()), "{ids:?}");
+        assert!(
+            ids.contains(&"organisation-isolation".to_string()),
+            "{ids:?}"
+        );
         assert!(ids.contains(&"asset-owners-edit".to_string()));
     }
 
@@ -120,8 +175,14 @@ mod tests {
     fn members_stay_inside_their_organisation() {
         let authz = Authorizer::with_defaults().unwrap();
         let admin = user("acme", "alice", &["admin"]);
-        assert!(authz.authorize(&admin, "asset.update", &asset("acme", "bob")).is_ok());
-        let denied = authz.authorize(&admin, "asset.read", &asset("globex", "bob")).unwrap_err();
+        assert!(
+            authz
+                .authorize(&admin, "asset.update", &asset("acme", "bob"))
+                .is_ok()
+        );
+        let denied = authz
+            .authorize(&admin, "asset.read", &asset("globex", "bob"))
+            .unwrap_err();
         assert_eq!(denied.policies, vec!["organisation-isolation"]);
         assert!(denied.reason.contains("organisation-isolation"));
     }
@@ -130,10 +191,24 @@ mod tests {
     fn owners_edit_their_assets_and_others_only_read() {
         let authz = Authorizer::with_defaults().unwrap();
         let bob = user("acme", "bob", &["employee"]);
-        assert!(authz.authorize(&bob, "asset.update", &asset("acme", "bob")).is_ok());
-        assert!(authz.authorize(&bob, "asset.classify", &asset("acme", "bob")).is_ok());
-        assert!(authz.authorize(&bob, "asset.read", &asset("acme", "carol")).is_ok());
-        let denied = authz.authorize(&bob, "asset.update", &asset("acme", "carol")).unwrap_err();
+        assert!(
+            authz
+                .authorize(&bob, "asset.update", &asset("acme", "bob"))
+                .is_ok()
+        );
+        assert!(
+            authz
+                .authorize(&bob, "asset.classify", &asset("acme", "bob"))
+                .is_ok()
+        );
+        assert!(
+            authz
+                .authorize(&bob, "asset.read", &asset("acme", "carol"))
+                .is_ok()
+        );
+        let denied = authz
+            .authorize(&bob, "asset.update", &asset("acme", "carol"))
+            .unwrap_err();
         assert!(denied.policies.is_empty());
         assert_eq!(denied.reason, "no policy permits it");
     }
@@ -141,8 +216,16 @@ mod tests {
     #[test]
     fn inactive_users_can_do_nothing() {
         let authz = Authorizer::with_defaults().unwrap();
-        let Principal::User { organisation, id, roles, department, job_title, clearance, clearance_rank, .. } =
-            user("acme", "eve", &["admin"])
+        let Principal::User {
+            organisation,
+            id,
+            roles,
+            department,
+            job_title,
+            clearance,
+            clearance_rank,
+            ..
+        } = user("acme", "eve", &["admin"])
         else {
             unreachable!()
         };
@@ -156,7 +239,9 @@ mod tests {
             clearance_rank,
             active: false,
         };
-        let denied = authz.authorize(&eve, "asset.read", &asset("acme", "eve")).unwrap_err();
+        let denied = authz
+            .authorize(&eve, "asset.read", &asset("acme", "eve"))
+            .unwrap_err();
         assert_eq!(denied.policies, vec!["inactive-users"]);
     }
 
@@ -164,29 +249,62 @@ mod tests {
     fn operators_administer_but_do_not_read_assets() {
         let authz = Authorizer::with_defaults().unwrap();
         let op = Principal::Operator { id: "root".into() };
-        assert!(authz.authorize(&op, "organisation.create", &Resource::Organisation { id: "acme".into() }).is_ok());
         assert!(
             authz
-                .authorize(&op, "user.create", &Resource::User { organisation: "acme".into(), id: "x".into(), target: None })
+                .authorize(
+                    &op,
+                    "organisation.create",
+                    &Resource::Organisation { id: "acme".into() }
+                )
                 .is_ok()
         );
-        assert!(authz.authorize(&op, "asset.read", &asset("acme", "bob")).is_err());
+        assert!(
+            authz
+                .authorize(
+                    &op,
+                    "user.create",
+                    &Resource::User {
+                        organisation: "acme".into(),
+                        id: "x".into(),
+                        target: None
+                    }
+                )
+                .is_ok()
+        );
+        assert!(
+            authz
+                .authorize(&op, "asset.read", &asset("acme", "bob"))
+                .is_err()
+        );
     }
 
     #[test]
     fn users_manage_only_their_own_tokens_unless_admin() {
         let authz = Authorizer::with_defaults().unwrap();
         let bob = user("acme", "bob", &["employee"]);
-        let own = Resource::Token { organisation: "acme".into(), holder: "bob".into() };
-        let other = Resource::Token { organisation: "acme".into(), holder: "carol".into() };
+        let own = Resource::Token {
+            organisation: "acme".into(),
+            holder: "bob".into(),
+        };
+        let other = Resource::Token {
+            organisation: "acme".into(),
+            holder: "carol".into(),
+        };
         assert!(authz.authorize(&bob, "token.create", &own).is_ok());
         assert!(authz.authorize(&bob, "token.create", &other).is_err());
-        assert!(authz.authorize(&user("acme", "alice", &["admin"]), "token.create", &other).is_ok());
+        assert!(
+            authz
+                .authorize(&user("acme", "alice", &["admin"]), "token.create", &other)
+                .is_ok()
+        );
     }
 
     #[test]
     fn a_policy_without_an_id_is_refused() {
-        let files = vec![("x.cedar".to_string(), "permit(principal, action, resource);".to_string())];
+        let files = vec![(
+            "x.cedar".to_string(),
+            "permit(principal, action, resource);".to_string(),
+        )];
         let err = Authorizer::new(DEFAULT_SCHEMA, &files).err().unwrap();
         assert!(err.to_string().contains("no @id"), "{err}");
     }
@@ -197,6 +315,9 @@ mod tests {
             "x.cedar".to_string(),
             "@id(\"typo\")\npermit(principal, action, resource) when { resource.ownr == principal };".to_string(),
         )];
-        assert!(matches!(Authorizer::new(DEFAULT_SCHEMA, &files), Err(PolicyError::Validation(_))));
+        assert!(matches!(
+            Authorizer::new(DEFAULT_SCHEMA, &files),
+            Err(PolicyError::Validation(_))
+        ));
     }
 }

@@ -9,10 +9,22 @@ pub const DEFAULT_SCHEMA: &str = include_str!("../../../policies/rampart.cedarsc
 
 /// The default policies shipped in `policies/*.cedar`.
 pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
-    ("organisation-isolation.cedar", include_str!("../../../policies/organisation-isolation.cedar")),
-    ("members.cedar", include_str!("../../../policies/members.cedar")),
-    ("administrators.cedar", include_str!("../../../policies/administrators.cedar")),
-    ("asset-owners.cedar", include_str!("../../../policies/asset-owners.cedar")),
+    (
+        "organisation-isolation.cedar",
+        include_str!("../../../policies/organisation-isolation.cedar"),
+    ),
+    (
+        "members.cedar",
+        include_str!("../../../policies/members.cedar"),
+    ),
+    (
+        "administrators.cedar",
+        include_str!("../../../policies/administrators.cedar"),
+    ),
+    (
+        "asset-owners.cedar",
+        include_str!("../../../policies/asset-owners.cedar"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +37,18 @@ pub enum PolicyError {
     Validation(String),
 }
 
-pub fn load(schema_src: &str, files: &[(String, String)]) -> Result<(Schema, PolicySet), PolicyError> {
-    let (schema, _warnings) = Schema::from_cedarschema_str(schema_src).map_err(|e| PolicyError::Schema(format!("{e:?}")))?;
+pub fn load(
+    schema_src: &str,
+    files: &[(String, String)],
+) -> Result<(Schema, PolicySet), PolicyError> {
+    let (schema, _warnings) = Schema::from_cedarschema_str(schema_src)
+        .map_err(|e| PolicyError::Schema(format!("{e:?}")))?;
     let mut set = PolicySet::new();
     for (file, text) in files {
-        let parsed = PolicySet::from_str(text)
-            .map_err(|e| PolicyError::Policy { file: file.clone(), message: format!("{e}") })?;
+        let parsed = PolicySet::from_str(text).map_err(|e| PolicyError::Policy {
+            file: file.clone(),
+            message: format!("{e}"),
+        })?;
         for policy in parsed.policies() {
             let Some(id) = policy.annotation("id") else {
                 return Err(PolicyError::Policy {
@@ -39,7 +57,10 @@ pub fn load(schema_src: &str, files: &[(String, String)]) -> Result<(Schema, Pol
                 });
             };
             let renamed = policy.new_id(PolicyId::new(id));
-            set.add(renamed).map_err(|e| PolicyError::Policy { file: file.clone(), message: e.to_string() })?;
+            set.add(renamed).map_err(|e| PolicyError::Policy {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
         }
     }
     let result = Validator::new(schema.clone()).validate(&set, ValidationMode::Strict);

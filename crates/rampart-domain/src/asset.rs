@@ -31,7 +31,10 @@ impl AssetTypeDefinition {
     pub fn validate(id: &str, name: &str, description: &str) -> Result<Self, Invalid> {
         let id = key("id", id, 60)?;
         if is_built_in_type(&id) {
-            return Err(Invalid::new("id", format!("'{id}' is a built-in asset type")));
+            return Err(Invalid::new(
+                "id",
+                format!("'{id}' is a built-in asset type"),
+            ));
         }
         Ok(AssetTypeDefinition {
             id,
@@ -65,7 +68,12 @@ pub enum Lifecycle {
 }
 
 impl Lifecycle {
-    pub const ALL: [Lifecycle; 4] = [Lifecycle::Planned, Lifecycle::InUse, Lifecycle::Retired, Lifecycle::Disposed];
+    pub const ALL: [Lifecycle; 4] = [
+        Lifecycle::Planned,
+        Lifecycle::InUse,
+        Lifecycle::Retired,
+        Lifecycle::Disposed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,9 +85,15 @@ impl Lifecycle {
     }
 
     pub fn parse(field: &str, s: &str) -> Result<Lifecycle, Invalid> {
-        Lifecycle::ALL.into_iter().find(|l| l.as_str() == s.trim()).ok_or_else(|| {
-            Invalid::new(field, format!("'{s}' is not a lifecycle state (planned, in-use, retired, disposed)"))
-        })
+        Lifecycle::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s.trim())
+            .ok_or_else(|| {
+                Invalid::new(
+                    field,
+                    format!("'{s}' is not a lifecycle state (planned, in-use, retired, disposed)"),
+                )
+            })
     }
 
     /// States reachable from this one. An asset may go back into use from retirement, but a
@@ -110,11 +124,16 @@ pub const CIA_MAX: u8 = 5;
 
 impl Cia {
     pub fn validate(self) -> Result<Self, Invalid> {
-        for (field, v) in
-            [("confidentiality", self.confidentiality), ("integrity", self.integrity), ("availability", self.availability)]
-        {
+        for (field, v) in [
+            ("confidentiality", self.confidentiality),
+            ("integrity", self.integrity),
+            ("availability", self.availability),
+        ] {
             if v > CIA_MAX {
-                return Err(Invalid::new(field, format!("{v} is outside the scale 0–{CIA_MAX}")));
+                return Err(Invalid::new(
+                    field,
+                    format!("{v} is outside the scale 0–{CIA_MAX}"),
+                ));
             }
         }
         Ok(self)
@@ -185,7 +204,11 @@ pub fn check_lifecycle_change(from: Lifecycle, to: Lifecycle) -> Result<(), Inva
             "an asset that is {} cannot become {}; allowed next: {}",
             from.as_str(),
             to.as_str(),
-            if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") }
+            if allowed.is_empty() {
+                "none".to_string()
+            } else {
+                allowed.join(", ")
+            }
         ),
     ))
 }
@@ -201,14 +224,34 @@ mod tests {
         let e = check_lifecycle_change(Lifecycle::Disposed, Lifecycle::InUse).unwrap_err();
         assert!(e.message.contains("allowed next: none"), "{e}");
         assert!(check_lifecycle_change(Lifecycle::Planned, Lifecycle::Retired).is_err());
-        assert_eq!(Lifecycle::parse("lifecycle", "in-use").unwrap(), Lifecycle::InUse);
+        assert_eq!(
+            Lifecycle::parse("lifecycle", "in-use").unwrap(),
+            Lifecycle::InUse
+        );
         assert!(Lifecycle::parse("lifecycle", "gone").is_err());
     }
 
     #[test]
     fn cia_scale() {
-        assert!(Cia { confidentiality: 5, integrity: 0, availability: 3 }.validate().is_ok());
-        assert_eq!(Cia { confidentiality: 6, ..Default::default() }.validate().unwrap_err().field, "confidentiality");
+        assert!(
+            Cia {
+                confidentiality: 5,
+                integrity: 0,
+                availability: 3
+            }
+            .validate()
+            .is_ok()
+        );
+        assert_eq!(
+            Cia {
+                confidentiality: 6,
+                ..Default::default()
+            }
+            .validate()
+            .unwrap_err()
+            .field,
+            "confidentiality"
+        );
     }
 
     #[test]

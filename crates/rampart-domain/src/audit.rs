@@ -117,7 +117,15 @@ impl AuditEvent {
     }
 
     pub fn expected_hash(&self) -> String {
-        event_hash(self.seq, &self.actor, &self.operation, &self.entity, &self.state_digest, &self.at, &self.prev_hash)
+        event_hash(
+            self.seq,
+            &self.actor,
+            &self.operation,
+            &self.entity,
+            &self.state_digest,
+            &self.at,
+            &self.prev_hash,
+        )
     }
 }
 
@@ -137,7 +145,10 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier { expected_seq: 1, prev_hash: GENESIS.to_string() }
+        ChainVerifier {
+            expected_seq: 1,
+            prev_hash: GENESIS.to_string(),
+        }
     }
 }
 
@@ -146,7 +157,10 @@ impl ChainVerifier {
         if event.seq != self.expected_seq {
             return Err(BrokenLink {
                 seq: self.expected_seq,
-                reason: format!("event {} is missing (found {} next)", self.expected_seq, event.seq),
+                reason: format!(
+                    "event {} is missing (found {} next)",
+                    self.expected_seq, event.seq
+                ),
             });
         }
         if event.prev_hash != self.prev_hash {
@@ -186,7 +200,14 @@ mod tests {
         let mut out: Vec<AuditEvent> = Vec::new();
         for i in 0..n {
             let prev = out.last().map(|e| (e.seq, e.hash.as_str()));
-            let e = AuditEvent::next(prev, "user:alice", "asset.update", "asset:a", &json!({"i": i}), "2026-01-01T00:00:00Z");
+            let e = AuditEvent::next(
+                prev,
+                "user:alice",
+                "asset.update",
+                "asset:a",
+                &json!({"i": i}),
+                "2026-01-01T00:00:00Z",
+            );
             out.push(e);
         }
         out
@@ -194,8 +215,14 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys() {
-        assert_eq!(canonical_json(&json!({"b": 1, "a": {"d": [1, "x"], "c": null}})), r#"{"a":{"c":null,"d":[1,"x"]},"b":1}"#);
-        assert_eq!(state_digest(&json!({"a": 1, "b": 2})), state_digest(&json!({"b": 2, "a": 1})));
+        assert_eq!(
+            canonical_json(&json!({"b": 1, "a": {"d": [1, "x"], "c": null}})),
+            r#"{"a":{"c":null,"d":[1,"x"]},"b":1}"#
+        );
+        assert_eq!(
+            state_digest(&json!({"a": 1, "b": 2})),
+            state_digest(&json!({"b": 2, "a": 1}))
+        );
     }
 
     #[test]

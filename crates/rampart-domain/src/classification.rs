@@ -51,12 +51,22 @@ pub struct ClassificationScheme {
 
 /// Built-in starting points for a scheme.
 pub const TEMPLATES: [(&str, &str); 2] = [
-    ("four-level", "Public < Internal use < Restricted < Confidential (mid-size organisation)"),
-    ("nato", "The six-level NATO-style scheme, from releasable to the public up to Cosmic Top Secret"),
+    (
+        "four-level",
+        "Public < Internal use < Restricted < Confidential (mid-size organisation)",
+    ),
+    (
+        "nato",
+        "The six-level NATO-style scheme, from releasable to the public up to Cosmic Top Secret",
+    ),
 ];
 
 fn level(id: &str, name: &str, description: &str) -> Level {
-    Level { id: id.into(), name: name.into(), description: description.into() }
+    Level {
+        id: id.into(),
+        name: name.into(),
+        description: description.into(),
+    }
 }
 
 impl ClassificationScheme {
@@ -64,12 +74,28 @@ impl ClassificationScheme {
         let levels = match name {
             "four-level" => vec![
                 level("public", "Public", "Everyone can see the information"),
-                level("internal", "Internal use", "Lowest level of confidentiality"),
-                level("restricted", "Restricted", "Medium level of confidentiality"),
-                level("confidential", "Confidential", "Top level of confidentiality"),
+                level(
+                    "internal",
+                    "Internal use",
+                    "Lowest level of confidentiality",
+                ),
+                level(
+                    "restricted",
+                    "Restricted",
+                    "Medium level of confidentiality",
+                ),
+                level(
+                    "confidential",
+                    "Confidential",
+                    "Top level of confidentiality",
+                ),
             ],
             "nato" => vec![
-                level("public-releasable", "Non-sensitive information releasable to the public", ""),
+                level(
+                    "public-releasable",
+                    "Non-sensitive information releasable to the public",
+                    "",
+                ),
                 level("nato-unclassified", "NATO Unclassified", ""),
                 level("nato-restricted", "NATO Restricted", ""),
                 level("nato-confidential", "NATO Confidential", ""),
@@ -78,7 +104,11 @@ impl ClassificationScheme {
             ],
             _ => return None,
         };
-        Some(ClassificationScheme { levels, labeling_rules: vec![], handling_rules: vec![] })
+        Some(ClassificationScheme {
+            levels,
+            labeling_rules: vec![],
+            handling_rules: vec![],
+        })
     }
 
     pub fn rank(&self, level: &str) -> Option<usize> {
@@ -103,12 +133,19 @@ impl ClassificationScheme {
         for (i, l) in self.levels.iter().enumerate() {
             let id = key(&format!("levels[{i}].id"), &l.id, 60)?;
             if !seen.insert(id.clone()) {
-                return Err(Invalid::new(format!("levels[{i}].id"), format!("level '{id}' appears twice")));
+                return Err(Invalid::new(
+                    format!("levels[{i}].id"),
+                    format!("level '{id}' appears twice"),
+                ));
             }
             levels.push(Level {
                 id,
                 name: required_text(&format!("levels[{i}].name"), &l.name, 200)?,
-                description: optional_text(&format!("levels[{i}].description"), &l.description, 2000)?,
+                description: optional_text(
+                    &format!("levels[{i}].description"),
+                    &l.description,
+                    2000,
+                )?,
             });
         }
         let known_type = |field: String, t: &str| -> Result<String, Invalid> {
@@ -117,7 +154,10 @@ impl ClassificationScheme {
             }
             let t = key(&field, t, 60)?;
             if !asset_types.contains(&t) {
-                return Err(Invalid::new(field, format!("'{t}' is not an asset type of this organisation")));
+                return Err(Invalid::new(
+                    field,
+                    format!("'{t}' is not an asset type of this organisation"),
+                ));
             }
             Ok(t)
         };
@@ -133,7 +173,11 @@ impl ClassificationScheme {
             }
             let mut placement = Vec::new();
             for (j, p) in r.placement.iter().enumerate() {
-                placement.push(required_text(&format!("labeling_rules[{i}].placement[{j}]"), p, 300)?);
+                placement.push(required_text(
+                    &format!("labeling_rules[{i}].placement[{j}]"),
+                    p,
+                    300,
+                )?);
             }
             labeling_rules.push(LabelingRule {
                 asset_type,
@@ -147,7 +191,10 @@ impl ClassificationScheme {
             let f = |name: &str| format!("handling_rules[{i}].{name}");
             let level = r.level.trim().to_string();
             if !seen.contains(&level) {
-                return Err(Invalid::new(f("level"), format!("'{level}' is not a level of this scheme")));
+                return Err(Invalid::new(
+                    f("level"),
+                    format!("'{level}' is not a level of this scheme"),
+                ));
             }
             let asset_type = known_type(f("asset_type"), &r.asset_type)?;
             if !cells.insert((level.clone(), asset_type.clone())) {
@@ -165,11 +212,20 @@ impl ClassificationScheme {
                 disposal: optional_text(&f("disposal"), &r.disposal, 2000)?,
             });
         }
-        Ok(ClassificationScheme { levels, labeling_rules, handling_rules })
+        Ok(ClassificationScheme {
+            levels,
+            labeling_rules,
+            handling_rules,
+        })
     }
 
     /// The label for an asset of `asset_type` at `level`: the type's own rule, else the `*` rule.
-    pub fn label_for(&self, asset_type: &str, level: &str, ctx: &LabelContext<'_>) -> Option<Label> {
+    pub fn label_for(
+        &self,
+        asset_type: &str,
+        level: &str,
+        ctx: &LabelContext<'_>,
+    ) -> Option<Label> {
         let rule = self
             .labeling_rules
             .iter()
@@ -183,7 +239,10 @@ impl ClassificationScheme {
             .replace("{organisation}", ctx.organisation)
             .replace("{asset}", ctx.asset)
             .replace("{owner}", ctx.owner);
-        Some(Label { text, placement: rule.placement.clone() })
+        Some(Label {
+            text,
+            placement: rule.placement.clone(),
+        })
     }
 
     /// The handling rule for an asset of `asset_type` at `level`: the type's own, else the `*` one.
@@ -191,7 +250,11 @@ impl ClassificationScheme {
         self.handling_rules
             .iter()
             .find(|r| r.level == level && r.asset_type == asset_type)
-            .or_else(|| self.handling_rules.iter().find(|r| r.level == level && r.asset_type == "*"))
+            .or_else(|| {
+                self.handling_rules
+                    .iter()
+                    .find(|r| r.level == level && r.asset_type == "*")
+            })
     }
 }
 
@@ -230,7 +293,9 @@ pub fn plan_scheme_change(
         if new.level(from).is_some() && from != to {
             return Err(Invalid::new(
                 "level_mapping",
-                format!("'{from}' stays in the new scheme; only levels that disappear can be mapped"),
+                format!(
+                    "'{from}' stays in the new scheme; only levels that disappear can be mapped"
+                ),
             ));
         }
     }
@@ -263,7 +328,10 @@ mod tests {
     use super::*;
 
     fn types() -> BTreeSet<String> {
-        crate::asset::BUILT_IN_ASSET_TYPES.iter().map(|(k, _)| k.to_string()).collect()
+        crate::asset::BUILT_IN_ASSET_TYPES
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect()
     }
 
     fn scheme() -> ClassificationScheme {
@@ -271,9 +339,16 @@ mod tests {
         s.labeling_rules.push(LabelingRule {
             asset_type: "paper-document".into(),
             label: "{LEVEL} — {organisation}".into(),
-            placement: vec!["top-right corner of every page".into(), "front of the envelope".into()],
+            placement: vec![
+                "top-right corner of every page".into(),
+                "front of the envelope".into(),
+            ],
         });
-        s.labeling_rules.push(LabelingRule { asset_type: "*".into(), label: "{level}".into(), placement: vec![] });
+        s.labeling_rules.push(LabelingRule {
+            asset_type: "*".into(),
+            label: "{level}".into(),
+            placement: vec![],
+        });
         s.handling_rules.push(HandlingRule {
             level: "restricted".into(),
             asset_type: "paper-document".into(),
@@ -290,19 +365,34 @@ mod tests {
         let s = ClassificationScheme::template("four-level").unwrap();
         assert_eq!(s.rank("public"), Some(0));
         assert_eq!(s.rank("confidential"), Some(3));
-        assert_eq!(ClassificationScheme::template("nato").unwrap().levels.len(), 6);
+        assert_eq!(
+            ClassificationScheme::template("nato").unwrap().levels.len(),
+            6
+        );
         assert!(ClassificationScheme::template("nope").is_none());
     }
 
     #[test]
     fn labels_and_handling() {
         let s = scheme();
-        let ctx = LabelContext { organisation: "Acme", asset: "Payroll", owner: "bob" };
+        let ctx = LabelContext {
+            organisation: "Acme",
+            asset: "Payroll",
+            owner: "bob",
+        };
         let l = s.label_for("paper-document", "restricted", &ctx).unwrap();
         assert_eq!(l.text, "RESTRICTED — Acme");
         assert_eq!(l.placement.len(), 2);
-        assert_eq!(s.label_for("email", "internal", &ctx).unwrap().text, "Internal use");
-        assert_eq!(s.handling_for("paper-document", "restricted").unwrap().storage, "locked cabinet");
+        assert_eq!(
+            s.label_for("email", "internal", &ctx).unwrap().text,
+            "Internal use"
+        );
+        assert_eq!(
+            s.handling_for("paper-document", "restricted")
+                .unwrap()
+                .storage,
+            "locked cabinet"
+        );
         assert!(s.handling_for("email", "restricted").is_none());
     }
 
@@ -313,11 +403,21 @@ mod tests {
         assert_eq!(s.validate(&types()).unwrap_err().field, "levels[4].id");
         let mut s = scheme();
         s.handling_rules[0].level = "secret".into();
-        assert_eq!(s.validate(&types()).unwrap_err().field, "handling_rules[0].level");
+        assert_eq!(
+            s.validate(&types()).unwrap_err().field,
+            "handling_rules[0].level"
+        );
         let mut s = scheme();
         s.labeling_rules[0].asset_type = "carrier-pigeon".into();
-        assert_eq!(s.validate(&types()).unwrap_err().field, "labeling_rules[0].asset_type");
-        let s = ClassificationScheme { levels: vec![], labeling_rules: vec![], handling_rules: vec![] };
+        assert_eq!(
+            s.validate(&types()).unwrap_err().field,
+            "labeling_rules[0].asset_type"
+        );
+        let s = ClassificationScheme {
+            levels: vec![],
+            labeling_rules: vec![],
+            handling_rules: vec![],
+        };
         assert_eq!(s.validate(&types()).unwrap_err().field, "levels");
     }
 
@@ -334,11 +434,16 @@ mod tests {
         .into();
         let moves = plan_scheme_change(&nato, &in_use, &mapping).unwrap();
         assert_eq!(moves.get("restricted").unwrap(), "nato-restricted");
-        let bad: BTreeMap<String, String> = [("restricted".to_string(), "secret".to_string())].into();
+        let bad: BTreeMap<String, String> =
+            [("restricted".to_string(), "secret".to_string())].into();
         assert!(plan_scheme_change(&nato, &in_use, &bad).is_err());
         // Levels that stay need no mapping.
         let same = ClassificationScheme::template("four-level").unwrap();
-        assert!(plan_scheme_change(&same, &in_use, &BTreeMap::new()).unwrap().is_empty());
+        assert!(
+            plan_scheme_change(&same, &in_use, &BTreeMap::new())
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 

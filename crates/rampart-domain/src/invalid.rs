@@ -11,7 +11,10 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Invalid { field: field.into(), message: message.into() }
+        Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -36,7 +39,10 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Inv
 pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
     let v = value.trim();
     if v.chars().count() > max {
-        return Err(Invalid::new(field, format!("is longer than {max} characters")));
+        return Err(Invalid::new(
+            field,
+            format!("is longer than {max} characters"),
+        ));
     }
     if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(Invalid::new(field, "contains control characters"));
@@ -51,11 +57,18 @@ pub fn key(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
         return Err(Invalid::new(field, "is required"));
     }
     if v.len() > max {
-        return Err(Invalid::new(field, format!("is longer than {max} characters")));
+        return Err(Invalid::new(
+            field,
+            format!("is longer than {max} characters"),
+        ));
     }
     let mut chars = v.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
-    if !first_ok || !v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+    if !first_ok
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
         return Err(Invalid::new(
             field,
             format!("'{v}' must start with a lowercase letter and hold only a-z, 0-9, '-' and '_'"),

@@ -27,7 +27,10 @@ pub struct OrganisationFields {
 impl OrganisationFields {
     pub fn validate(self) -> Result<Self, Invalid> {
         if self.employees > 10_000_000 {
-            return Err(Invalid::new("employees", "is not a believable number of employees"));
+            return Err(Invalid::new(
+                "employees",
+                "is not a believable number of employees",
+            ));
         }
         Ok(OrganisationFields {
             name: required_text("name", &self.name, 200)?,
@@ -57,16 +60,26 @@ mod tests {
 
     #[test]
     fn ids_and_databases() {
-        assert_eq!(database_name(&organisation_id("acme-eu").unwrap()), "org_acme_eu");
+        assert_eq!(
+            database_name(&organisation_id("acme-eu").unwrap()),
+            "org_acme_eu"
+        );
         assert!(organisation_id("system").is_err());
         assert!(organisation_id("Acme; DROP").is_err());
     }
 
     #[test]
     fn fields() {
-        let ok = OrganisationFields { name: " Acme ".into(), employees: 40, isms_scope: String::new() };
+        let ok = OrganisationFields {
+            name: " Acme ".into(),
+            employees: 40,
+            isms_scope: String::new(),
+        };
         assert_eq!(ok.validate().unwrap().name, "Acme");
-        let bad = OrganisationFields { name: "".into(), ..Default::default() };
+        let bad = OrganisationFields {
+            name: "".into(),
+            ..Default::default()
+        };
         assert_eq!(bad.validate().unwrap_err().field, "name");
     }
 }

@@ -44,7 +44,10 @@ impl UserFields {
     pub fn validate(self) -> Result<Self, Invalid> {
         let email = optional_text("email", &self.email, 320)?;
         if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
-            return Err(Invalid::new("email", format!("'{email}' is not an email address")));
+            return Err(Invalid::new(
+                "email",
+                format!("'{email}' is not an email address"),
+            ));
         }
         let mut roles = Vec::with_capacity(self.roles.len());
         for r in &self.roles {
@@ -86,9 +89,17 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(f.validate().unwrap().roles, vec!["admin", "isms-manager"]);
-        let bad = UserFields { display_name: "A".into(), roles: vec!["Admin!".into()], ..Default::default() };
+        let bad = UserFields {
+            display_name: "A".into(),
+            roles: vec!["Admin!".into()],
+            ..Default::default()
+        };
         assert_eq!(bad.validate().unwrap_err().field, "roles");
-        let bad = UserFields { display_name: "A".into(), email: "nope".into(), ..Default::default() };
+        let bad = UserFields {
+            display_name: "A".into(),
+            email: "nope".into(),
+            ..Default::default()
+        };
         assert_eq!(bad.validate().unwrap_err().field, "email");
     }
 }

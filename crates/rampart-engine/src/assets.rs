@@ -3,9 +3,11 @@
 use std::collections::BTreeSet;
 
 use rampart_authz::Resource;
-use rampart_domain::asset::{Asset, AssetFields, AssetTypeDefinition, Lifecycle, check_lifecycle_change, is_built_in_type};
-use rampart_domain::classification::ClassificationScheme;
 use rampart_domain::Invalid;
+use rampart_domain::asset::{
+    Asset, AssetFields, AssetTypeDefinition, Lifecycle, check_lifecycle_change, is_built_in_type,
+};
+use rampart_domain::classification::ClassificationScheme;
 use rampart_store::assets::{self, AssetFilter};
 use rampart_store::classification::get_scheme;
 use rampart_store::{Change, Database, users};
@@ -38,9 +40,20 @@ pub struct AssetUpdate {
 }
 
 /// The Cedar resource for an asset as it stands.
-pub(crate) fn asset_resource(org: &str, asset: &Asset, scheme: Option<&ClassificationScheme>) -> Resource {
-    let level = asset.classification.as_ref().map(|c| c.level.clone()).unwrap_or_default();
-    let rank = scheme.and_then(|s| s.rank(&level)).map(|r| r as i64).unwrap_or(-1);
+pub(crate) fn asset_resource(
+    org: &str,
+    asset: &Asset,
+    scheme: Option<&ClassificationScheme>,
+) -> Resource {
+    let level = asset
+        .classification
+        .as_ref()
+        .map(|c| c.level.clone())
+        .unwrap_or_default();
+    let rank = scheme
+        .and_then(|s| s.rank(&level))
+        .map(|r| r as i64)
+        .unwrap_or(-1);
     Resource::Asset {
         organisation: org.to_string(),
         id: asset.id.clone(),
@@ -54,13 +67,24 @@ pub(crate) fn asset_resource(org: &str, asset: &Asset, scheme: Option<&Classific
 
 impl Engine {
     /// The built-in asset types and the organisation's own.
-    pub async fn asset_types(&self, caller: &Caller, org: &str) -> Result<Vec<AssetTypeDefinition>, EngineError> {
+    pub async fn asset_types(
+        &self,
+        caller: &Caller,
+        org: &str,
+    ) -> Result<Vec<AssetTypeDefinition>, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
-        self.authorize(caller, "classification.scheme.read", &Resource::ClassificationScheme { organisation: org })?;
-        Ok(self.types_of(&db).await?)
+        self.authorize(
+            caller,
+            "classification.scheme.read",
+            &Resource::ClassificationScheme { organisation: org },
+        )?;
+        self.types_of(&db).await
     }
 
-    pub(crate) async fn types_of(&self, db: &Database) -> Result<Vec<AssetTypeDefinition>, EngineError> {
+    pub(crate) async fn types_of(
+        &self,
+        db: &Database,
+    ) -> Result<Vec<AssetTypeDefinition>, EngineError> {
         let mut all = AssetTypeDefinition::built_ins();
         all.extend(assets::custom_types(db).await?);
         Ok(all)
@@ -79,7 +103,11 @@ impl Engine {
         description: &str,
     ) -> Result<AssetTypeDefinition, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
-        self.authorize(caller, "asset-type.define", &Resource::AssetRegister { organisation: org })?;
+        self.authorize(
+            caller,
+            "asset-type.define",
+            &Resource::AssetRegister { organisation: org },
+        )?;
         let t = AssetTypeDefinition::validate(id, name, description)?;
         let mut change = Change::new();
         assets::define_type(&mut change, &caller.actor(), &t);
@@ -88,11 +116,21 @@ impl Engine {
     }
 
     /// Checks the references of asset fields: the owner is a user and the type is known.
-    async fn check_references(&self, db: &Database, fields: &AssetFields) -> Result<(), EngineError> {
+    async fn check_references(
+        &self,
+        db: &Database,
+        fields: &AssetFields,
+    ) -> Result<(), EngineError> {
         if users::get(db, &fields.owner).await?.is_none() {
-            return Err(Invalid::new("owner", format!("there is no user '{}' in this organisation", fields.owner)).into());
+            return Err(Invalid::new(
+                "owner",
+                format!("there is no user '{}' in this organisation", fields.owner),
+            )
+            .into());
         }
-        if !is_built_in_type(&fields.asset_type) && !self.type_keys(db).await?.contains(&fields.asset_type) {
+        if !is_built_in_type(&fields.asset_type)
+            && !self.type_keys(db).await?.contains(&fields.asset_type)
+        {
             return Err(Invalid::new(
                 "asset_type",
                 format!(
@@ -105,7 +143,12 @@ impl Engine {
         Ok(())
     }
 
-    pub async fn create_asset(&self, caller: &Caller, org: &str, fields: AssetFields) -> Result<Asset, EngineError> {
+    pub async fn create_asset(
+        &self,
+        caller: &Caller,
+        org: &str,
+        fields: AssetFields,
+    ) -> Result<Asset, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         let fields = fields.validate()?;
         let now = rampart_store::now();
@@ -131,18 +174,39 @@ impl Engine {
         Ok(asset)
     }
 
-    pub async fn get_asset(&self, caller: &Caller, org: &str, id: &str) -> Result<(Asset, Option<ClassificationScheme>), EngineError> {
+    pub async fn get_asset(
+        &self,
+        caller: &Caller,
+        org: &str,
+        id: &str,
+    ) -> Result<(Asset, Option<ClassificationScheme>), EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         let asset = load(&db, id).await?;
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
-        self.authorize(caller, "asset.read", &asset_resource(&org, &asset, scheme.as_ref()))?;
+        self.authorize(
+            caller,
+            "asset.read",
+            &asset_resource(&org, &asset, scheme.as_ref()),
+        )?;
         Ok((asset, scheme))
     }
 
     /// Assets the caller may read, matching the filter, a page at a time. Pages are filled from
     /// the readable assets only, so no page is short while more remain.
-    pub async fn list_assets(&self, caller: &Caller, org: &str, query: AssetListQuery) -> Result<AssetList, EngineError> {
+    pub async fn list_assets(
+        &self,
+        caller: &Caller,
+        org: &str,
+        query: AssetListQuery,
+    ) -> Result<AssetList, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
+        self.authorize(
+            caller,
+            "asset.list",
+            &Resource::AssetRegister {
+                organisation: org.clone(),
+            },
+        )?;
         let size = page_size(query.page_size);
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         let mut out = Vec::new();
@@ -155,30 +219,59 @@ impl Engine {
             let exhausted = batch.len() <= size;
             for a in batch {
                 if out.len() == size {
-                    return Ok(AssetList { assets: out, next_page_token: cursor, scheme });
+                    return Ok(AssetList {
+                        assets: out,
+                        next_page_token: cursor,
+                        scheme,
+                    });
                 }
                 cursor = a.id.clone();
-                if self.allowed(caller, "asset.read", &asset_resource(&org, &a, scheme.as_ref())) {
+                if self.allowed(
+                    caller,
+                    "asset.read",
+                    &asset_resource(&org, &a, scheme.as_ref()),
+                ) {
                     out.push(a);
                 }
             }
             if exhausted {
-                return Ok(AssetList { assets: out, next_page_token: String::new(), scheme });
+                return Ok(AssetList {
+                    assets: out,
+                    next_page_token: String::new(),
+                    scheme,
+                });
             }
         }
     }
 
-    pub async fn update_asset(&self, caller: &Caller, org: &str, update: AssetUpdate) -> Result<Asset, EngineError> {
+    pub async fn update_asset(
+        &self,
+        caller: &Caller,
+        org: &str,
+        update: AssetUpdate,
+    ) -> Result<Asset, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         let current = load(&db, &update.id).await?;
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
-        self.authorize(caller, "asset.update", &asset_resource(&org, &current, scheme.as_ref()))?;
+        self.authorize(
+            caller,
+            "asset.update",
+            &asset_resource(&org, &current, scheme.as_ref()),
+        )?;
         let fields = update.fields.validate()?;
         check_lifecycle_change(current.lifecycle, fields.lifecycle)?;
         if current.lifecycle == Lifecycle::Disposed {
-            return Err(EngineError::FailedPrecondition(format!("asset {} is disposed and can no longer change", current.id)));
+            return Err(EngineError::FailedPrecondition(format!(
+                "asset {} is disposed and can no longer change",
+                current.id
+            )));
         }
-        check_revision("asset", &current.id, current.revision, update.expected_revision)?;
+        check_revision(
+            "asset",
+            &current.id,
+            current.revision,
+            update.expected_revision,
+        )?;
         self.check_references(&db, &fields).await?;
         let asset = Asset {
             name: fields.name,
@@ -193,7 +286,14 @@ impl Engine {
             ..current
         };
         let mut change = Change::new();
-        assets::update(&mut change, "ast", &caller.actor(), "asset.update", &asset, update.expected_revision);
+        assets::update(
+            &mut change,
+            "ast",
+            &caller.actor(),
+            "asset.update",
+            &asset,
+            update.expected_revision,
+        );
         db.commit(change).await?;
         Ok(asset)
     }
@@ -204,5 +304,7 @@ pub(crate) async fn load(db: &Database, id: &str) -> Result<Asset, EngineError> 
     if id.is_empty() {
         return Err(Invalid::new("id", "is required").into());
     }
-    assets::get(db, id).await?.ok_or_else(|| EngineError::NotFound(format!("asset {id}")))
+    assets::get(db, id)
+        .await?
+        .ok_or_else(|| EngineError::NotFound(format!("asset {id}")))
 }

@@ -21,9 +21,21 @@ pub struct ChainReport {
 const WATCH_POLL: Duration = Duration::from_millis(500);
 
 impl Engine {
-    async fn trail(&self, caller: &Caller, org: &str, system: bool, action: &str) -> Result<Database, EngineError> {
+    async fn trail(
+        &self,
+        caller: &Caller,
+        org: &str,
+        system: bool,
+        action: &str,
+    ) -> Result<Database, EngineError> {
         if system {
-            self.authorize(caller, action, &Resource::AuditTrail { organisation: String::new() })?;
+            self.authorize(
+                caller,
+                action,
+                &Resource::AuditTrail {
+                    organisation: String::new(),
+                },
+            )?;
             return Ok(self.store.system().clone());
         }
         let (org, db) = self.organisation_db(caller, org).await?;
@@ -53,12 +65,27 @@ impl Engine {
     }
 
     /// Walks the organisation's chain (or the system's) and reports the first broken link.
-    pub async fn verify_chain(&self, caller: &Caller, org: &str, system: bool) -> Result<ChainReport, EngineError> {
+    pub async fn verify_chain(
+        &self,
+        caller: &Caller,
+        org: &str,
+        system: bool,
+    ) -> Result<ChainReport, EngineError> {
         let db = self.trail(caller, org, system, "audit.verify").await?;
         let v = audit::verify(&db).await?;
         Ok(match v.broken {
-            None => ChainReport { intact: true, verified: v.verified, broken_seq: 0, reason: String::new() },
-            Some(b) => ChainReport { intact: false, verified: v.verified, broken_seq: b.seq, reason: b.reason },
+            None => ChainReport {
+                intact: true,
+                verified: v.verified,
+                broken_seq: 0,
+                reason: String::new(),
+            },
+            Some(b) => ChainReport {
+                intact: false,
+                verified: v.verified,
+                broken_seq: b.seq,
+                reason: b.reason,
+            },
         })
     }
 

@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use rampart_authz::Principal;
 use rampart_domain::audit::sha256_hex;
+use rampart_store::Change;
 use rampart_store::tokens::{self, ApiToken};
 use rampart_store::users::{self, Operator};
-use rampart_store::Change;
 
 use crate::{Engine, EngineError};
 
@@ -72,21 +72,30 @@ impl Engine {
             return Ok(caller.clone());
         }
         let bad = || EngineError::Unauthenticated("invalid, expired or revoked token".into());
-        let token = tokens::by_hash(self.store.system(), &hash).await?.ok_or_else(bad)?;
+        let token = tokens::by_hash(self.store.system(), &hash)
+            .await?
+            .ok_or_else(bad)?;
         if token.revoked {
             return Err(bad());
         }
-        if !token.expires_at.is_empty() && token.expires_at.as_str() <= rampart_store::now().as_str() {
+        if !token.expires_at.is_empty()
+            && token.expires_at.as_str() <= rampart_store::now().as_str()
+        {
             return Err(bad());
         }
         let caller = self.caller_for(&token).await?.ok_or_else(bad)?;
-        self.callers.lock().expect("cache lock").insert(hash, (caller.clone(), Instant::now()));
+        self.callers
+            .lock()
+            .expect("cache lock")
+            .insert(hash, (caller.clone(), Instant::now()));
         Ok(caller)
     }
 
     async fn caller_for(&self, token: &ApiToken) -> Result<Option<Caller>, EngineError> {
         if token.subject_kind == "operator" {
-            let Some(op) = users::get_operator(self.store.system(), &token.subject).await? else { return Ok(None) };
+            let Some(op) = users::get_operator(self.store.system(), &token.subject).await? else {
+                return Ok(None);
+            };
             return Ok(Some(Caller {
                 principal: Principal::Operator { id: op.id },
                 token_id: token.token_id.clone(),
@@ -94,9 +103,15 @@ impl Engine {
             }));
         }
         let db = self.store.organisation(&token.organisation).await?;
-        let Some(user) = users::get(&db, &token.subject).await? else { return Ok(None) };
+        let Some(user) = users::get(&db, &token.subject).await? else {
+            return Ok(None);
+        };
         let principal = self.user_principal(&token.organisation, &user).await?;
-        Ok(Some(Caller { principal, token_id: token.token_id.clone(), display_name: user.display_name }))
+        Ok(Some(Caller {
+            principal,
+            token_id: token.token_id.clone(),
+            display_name: user.display_name,
+        }))
     }
 
     /// The Cedar principal for a user, with the rank of their clearance in the current scheme.
@@ -129,7 +144,10 @@ impl Engine {
 
     /// On a database with no operator, creates the operator `admin` with a token: `supplied` if
     /// given (automation), else a new random one returned once. Does nothing otherwise.
-    pub async fn bootstrap(&self, supplied: Option<&str>) -> Result<Option<Bootstrap>, EngineError> {
+    pub async fn bootstrap(
+        &self,
+        supplied: Option<&str>,
+    ) -> Result<Option<Bootstrap>, EngineError> {
         let system = self.store.system();
         if users::count_operators(system).await? > 0 {
             return Ok(None);
@@ -175,7 +193,11 @@ impl Engine {
         }
         Ok(Some(Bootstrap {
             operator: op.id,
-            generated_secret: if supplied.is_some() { None } else { Some(secret) },
+            generated_secret: if supplied.is_some() {
+                None
+            } else {
+                Some(secret)
+            },
         }))
     }
 }
@@ -183,11 +205,21 @@ impl Engine {
 impl Engine {
     /// A caller for an existing user, without a token. Only for trusted in-process tooling such
     /// as the example loader; requests still go through the policies as that user.
-    pub async fn act_as_user(&self, organisation: &str, user_id: &str) -> Result<Caller, EngineError> {
+    pub async fn act_as_user(
+        &self,
+        organisation: &str,
+        user_id: &str,
+    ) -> Result<Caller, EngineError> {
         let db = self.store.organisation(organisation).await?;
-        let user = users::get(&db, user_id).await?.ok_or_else(|| EngineError::NotFound(format!("user {user_id}")))?;
+        let user = users::get(&db, user_id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("user {user_id}")))?;
         let principal = self.user_principal(organisation, &user).await?;
-        Ok(Caller { principal, token_id: String::new(), display_name: user.display_name })
+        Ok(Caller {
+            principal,
+            token_id: String::new(),
+            display_name: user.display_name,
+        })
     }
 
     /// A caller for an operator, without a token (trusted in-process tooling only).
@@ -195,6 +227,10 @@ impl Engine {
         let op = users::get_operator(self.store.system(), id)
             .await?
             .ok_or_else(|| EngineError::NotFound(format!("operator {id}")))?;
-        Ok(Caller { principal: Principal::Operator { id: op.id }, token_id: String::new(), display_name: op.display_name })
+        Ok(Caller {
+            principal: Principal::Operator { id: op.id },
+            token_id: String::new(),
+            display_name: op.display_name,
+        })
     }
 }

@@ -44,25 +44,43 @@ impl Engine {
     /// Opens the store (running migrations) with the default policies.
     pub async fn open(options: &StoreOptions) -> Result<Engine, EngineError> {
         let store = Store::open(options).await?;
-        let authz = Authorizer::with_defaults().map_err(|e| EngineError::Internal(format!("policies: {e}")))?;
-        Ok(Engine { store, authz: Arc::new(authz), callers: Arc::default() })
+        let authz = Authorizer::with_defaults()
+            .map_err(|e| EngineError::Internal(format!("policies: {e}")))?;
+        Ok(Engine {
+            store,
+            authz: Arc::new(authz),
+            callers: Arc::default(),
+        })
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    fn authorize(&self, caller: &Caller, action: &str, resource: &Resource) -> Result<(), EngineError> {
-        self.authz.authorize(&caller.principal, action, resource).map_err(EngineError::Denied)
+    fn authorize(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &Resource,
+    ) -> Result<(), EngineError> {
+        self.authz
+            .authorize(&caller.principal, action, resource)
+            .map_err(EngineError::Denied)
     }
 
     /// Whether `caller` may do `action` (for filtering lists without failing).
     fn allowed(&self, caller: &Caller, action: &str, resource: &Resource) -> bool {
-        self.authz.authorize(&caller.principal, action, resource).is_ok()
+        self.authz
+            .authorize(&caller.principal, action, resource)
+            .is_ok()
     }
 
     /// The organisation a request acts in: the one named, else the caller's own. It must exist.
-    pub async fn organisation_db(&self, caller: &Caller, requested: &str) -> Result<(String, Database), EngineError> {
+    pub async fn organisation_db(
+        &self,
+        caller: &Caller,
+        requested: &str,
+    ) -> Result<(String, Database), EngineError> {
         let org = if requested.trim().is_empty() {
             match caller.principal.organisation() {
                 Some(o) => o.to_string(),
@@ -88,7 +106,9 @@ impl Engine {
     }
 
     async fn organisation_exists(&self, org: &str) -> Result<bool, EngineError> {
-        Ok(rampart_store::organisations::get(self.store.system(), org).await?.is_some())
+        Ok(rampart_store::organisations::get(self.store.system(), org)
+            .await?
+            .is_some())
     }
 
     /// Forgets cached callers, after a change to users or tokens.

@@ -19,7 +19,11 @@ impl Engine {
         template: &str,
     ) -> Result<Organisation, EngineError> {
         let id = organisation_id(id)?;
-        self.authorize(caller, "organisation.create", &Resource::Organisation { id: id.clone() })?;
+        self.authorize(
+            caller,
+            "organisation.create",
+            &Resource::Organisation { id: id.clone() },
+        )?;
         let fields = fields.validate()?;
         let template = match template.trim() {
             "" => "four-level",
@@ -28,7 +32,10 @@ impl Engine {
         let scheme = match template {
             "none" => None,
             t => Some(ClassificationScheme::template(t).ok_or_else(|| {
-                rampart_domain::Invalid::new("scheme_template", format!("unknown template '{t}' (four-level, nato, none)"))
+                rampart_domain::Invalid::new(
+                    "scheme_template",
+                    format!("unknown template '{t}' (four-level, nato, none)"),
+                )
             })?),
         };
         let now = rampart_store::now();
@@ -48,27 +55,53 @@ impl Engine {
         let db = self.store.organisation(&id).await?;
         if let Some(scheme) = scheme {
             let mut change = Change::new();
-            scheme_store::put_scheme(&mut change, &caller.actor(), &StoredScheme::new(scheme, 1, now), 0);
+            scheme_store::put_scheme(
+                &mut change,
+                &caller.actor(),
+                &StoredScheme::new(scheme, 1, now),
+                0,
+            );
             db.commit(change).await?;
         }
         Ok(org)
     }
 
-    pub async fn get_organisation(&self, caller: &Caller, id: &str) -> Result<Organisation, EngineError> {
-        let id = if id.trim().is_empty() { caller.principal.organisation().unwrap_or("").to_string() } else { id.trim().to_string() };
+    pub async fn get_organisation(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Organisation, EngineError> {
+        let id = if id.trim().is_empty() {
+            caller.principal.organisation().unwrap_or("").to_string()
+        } else {
+            id.trim().to_string()
+        };
         let org = organisations::get(self.store.system(), &id)
             .await?
             .ok_or_else(|| EngineError::NotFound(format!("organisation {id}")))?;
-        self.authorize(caller, "organisation.read", &Resource::Organisation { id: org.id.clone() })?;
+        self.authorize(
+            caller,
+            "organisation.read",
+            &Resource::Organisation { id: org.id.clone() },
+        )?;
         Ok(org)
     }
 
     /// The organisations the caller may see: all for an operator, their own for a user.
-    pub async fn list_organisations(&self, caller: &Caller) -> Result<Vec<Organisation>, EngineError> {
+    pub async fn list_organisations(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<Organisation>, EngineError> {
         let all = organisations::list(self.store.system()).await?;
         Ok(all
             .into_iter()
-            .filter(|o| self.allowed(caller, "organisation.read", &Resource::Organisation { id: o.id.clone() }))
+            .filter(|o| {
+                self.allowed(
+                    caller,
+                    "organisation.read",
+                    &Resource::Organisation { id: o.id.clone() },
+                )
+            })
             .collect())
     }
 
@@ -80,9 +113,20 @@ impl Engine {
         fields: OrganisationFields,
     ) -> Result<Organisation, EngineError> {
         let current = self.get_organisation(caller, id).await?;
-        self.authorize(caller, "organisation.update", &Resource::Organisation { id: current.id.clone() })?;
+        self.authorize(
+            caller,
+            "organisation.update",
+            &Resource::Organisation {
+                id: current.id.clone(),
+            },
+        )?;
         let fields = fields.validate()?;
-        check_revision("organisation", &current.id, current.revision, expected_revision)?;
+        check_revision(
+            "organisation",
+            &current.id,
+            current.revision,
+            expected_revision,
+        )?;
         let org = Organisation {
             name: fields.name,
             employees: fields.employees,
@@ -100,7 +144,12 @@ impl Engine {
 
 /// Fails early with ABORTED when the caller read an older revision (the store checks it again
 /// atomically when writing).
-pub(crate) fn check_revision(what: &str, id: &str, current: u64, expected: u64) -> Result<(), EngineError> {
+pub(crate) fn check_revision(
+    what: &str,
+    id: &str,
+    current: u64,
+    expected: u64,
+) -> Result<(), EngineError> {
     if expected == 0 {
         return Err(rampart_domain::Invalid::new(
             "expected_revision",

@@ -33,23 +33,46 @@ impl Engine {
         let user_id = match (user_id.trim(), &caller.principal) {
             ("", Principal::User { id, .. }) => id.clone(),
             ("", Principal::Operator { .. }) => {
-                return Err(rampart_domain::Invalid::new("user_id", "an operator must name the user the token is for").into());
+                return Err(rampart_domain::Invalid::new(
+                    "user_id",
+                    "an operator must name the user the token is for",
+                )
+                .into());
             }
             (u, _) => rampart_domain::user::user_id(u).map_err(|mut e| {
                 e.field = "user_id".into();
                 e
             })?,
         };
-        self.authorize(caller, "token.create", &Resource::Token { organisation: org.clone(), holder: user_id.clone() })?;
-        let user = users::get(&db, &user_id).await?.ok_or_else(|| EngineError::NotFound(format!("user {user_id}")))?;
+        self.authorize(
+            caller,
+            "token.create",
+            &Resource::Token {
+                organisation: org.clone(),
+                holder: user_id.clone(),
+            },
+        )?;
+        let user = users::get(&db, &user_id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("user {user_id}")))?;
         if !user.active {
-            return Err(EngineError::FailedPrecondition(format!("user {user_id} is inactive; reactivate them first")));
+            return Err(EngineError::FailedPrecondition(format!(
+                "user {user_id} is inactive; reactivate them first"
+            )));
         }
         let label = rampart_domain::invalid::optional_text("label", label, 200)?;
         let expires_at = expires_at.trim().to_string();
         if !expires_at.is_empty() {
-            let t = time::OffsetDateTime::parse(&expires_at, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| rampart_domain::Invalid::new("expires_at", "must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z"))?;
+            let t = time::OffsetDateTime::parse(
+                &expires_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|_| {
+                rampart_domain::Invalid::new(
+                    "expires_at",
+                    "must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z",
+                )
+            })?;
             if t <= time::OffsetDateTime::now_utc() {
                 return Err(rampart_domain::Invalid::new("expires_at", "is in the past").into());
             }
@@ -68,8 +91,11 @@ impl Engine {
                 String::new()
             } else {
                 rampart_store::format_time(
-                    time::OffsetDateTime::parse(&expires_at, &time::format_description::well_known::Rfc3339)
-                        .expect("checked above"),
+                    time::OffsetDateTime::parse(
+                        &expires_at,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .expect("checked above"),
                 )
             },
             revoked: false,
@@ -80,29 +106,56 @@ impl Engine {
         Ok(NewToken { token, secret })
     }
 
-    pub async fn list_tokens(&self, caller: &Caller, org: &str, user_id: &str) -> Result<Vec<ApiToken>, EngineError> {
+    pub async fn list_tokens(
+        &self,
+        caller: &Caller,
+        org: &str,
+        user_id: &str,
+    ) -> Result<Vec<ApiToken>, EngineError> {
         let (org, _db) = self.organisation_db(caller, org).await?;
         let subject = (!user_id.trim().is_empty()).then(|| user_id.trim());
         let all = tokens::list(self.store.system(), &org, subject).await?;
         Ok(all
             .into_iter()
             .filter(|t| {
-                self.allowed(caller, "token.list", &Resource::Token { organisation: org.clone(), holder: t.subject.clone() })
+                self.allowed(
+                    caller,
+                    "token.list",
+                    &Resource::Token {
+                        organisation: org.clone(),
+                        holder: t.subject.clone(),
+                    },
+                )
             })
             .collect())
     }
 
-    pub async fn revoke_token(&self, caller: &Caller, org: &str, token_id: &str) -> Result<ApiToken, EngineError> {
+    pub async fn revoke_token(
+        &self,
+        caller: &Caller,
+        org: &str,
+        token_id: &str,
+    ) -> Result<ApiToken, EngineError> {
         let (org, _db) = self.organisation_db(caller, org).await?;
         let token = tokens::by_token_id(self.store.system(), token_id.trim())
             .await?
             .filter(|t| t.organisation == org)
             .ok_or_else(|| EngineError::NotFound(format!("token {token_id}")))?;
-        self.authorize(caller, "token.revoke", &Resource::Token { organisation: org, holder: token.subject.clone() })?;
+        self.authorize(
+            caller,
+            "token.revoke",
+            &Resource::Token {
+                organisation: org,
+                holder: token.subject.clone(),
+            },
+        )?;
         let mut change = Change::new();
         tokens::revoke(&mut change, &caller.actor(), &token);
         self.store.system().commit(change).await?;
         self.forget_callers();
-        Ok(ApiToken { revoked: true, ..token })
+        Ok(ApiToken {
+            revoked: true,
+            ..token
+        })
     }
 }

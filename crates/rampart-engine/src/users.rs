@@ -8,11 +8,29 @@ use crate::organisations::check_revision;
 use crate::{Caller, Engine, EngineError, page_size};
 
 impl Engine {
-    pub async fn create_user(&self, caller: &Caller, org: &str, id: &str, fields: UserFields) -> Result<User, EngineError> {
+    pub async fn create_user(
+        &self,
+        caller: &Caller,
+        org: &str,
+        id: &str,
+        fields: UserFields,
+    ) -> Result<User, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         let id = user_id(id)?;
-        self.authorize(caller, "user.create", &Resource::User { organisation: org.clone(), id: id.clone(), target: None })?;
-        let fields = UserFields { active: true, ..fields }.validate()?;
+        self.authorize(
+            caller,
+            "user.create",
+            &Resource::User {
+                organisation: org.clone(),
+                id: id.clone(),
+                target: None,
+            },
+        )?;
+        let fields = UserFields {
+            active: true,
+            ..fields
+        }
+        .validate()?;
         self.check_clearance(&db, &fields.clearance).await?;
         let now = rampart_store::now();
         let user = User {
@@ -34,7 +52,11 @@ impl Engine {
         Ok(user)
     }
 
-    async fn check_clearance(&self, db: &rampart_store::Database, clearance: &str) -> Result<(), EngineError> {
+    async fn check_clearance(
+        &self,
+        db: &rampart_store::Database,
+        clearance: &str,
+    ) -> Result<(), EngineError> {
         if clearance.is_empty() {
             return Ok(());
         }
@@ -57,9 +79,16 @@ impl Engine {
         })
     }
 
-    pub async fn get_user(&self, caller: &Caller, org: &str, id: &str) -> Result<User, EngineError> {
+    pub async fn get_user(
+        &self,
+        caller: &Caller,
+        org: &str,
+        id: &str,
+    ) -> Result<User, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
-        let user = users::get(&db, id.trim()).await?.ok_or_else(|| EngineError::NotFound(format!("user {}", id.trim())))?;
+        let user = users::get(&db, id.trim())
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("user {}", id.trim())))?;
         self.authorize(caller, "user.read", &self.user_resource(&org, &user).await?)?;
         Ok(user)
     }
@@ -73,6 +102,11 @@ impl Engine {
         page_token: &str,
     ) -> Result<(Vec<User>, String), EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
+        self.authorize(
+            caller,
+            "user.list",
+            &Resource::Organisation { id: org.clone() },
+        )?;
         let size = page_size(page);
         let mut out = Vec::new();
         let mut cursor = page_token.trim().to_string();
@@ -103,9 +137,14 @@ impl Engine {
         fields: UserFields,
     ) -> Result<User, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
-        let current =
-            users::get(&db, id.trim()).await?.ok_or_else(|| EngineError::NotFound(format!("user {}", id.trim())))?;
-        self.authorize(caller, "user.update", &self.user_resource(&org, &current).await?)?;
+        let current = users::get(&db, id.trim())
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("user {}", id.trim())))?;
+        self.authorize(
+            caller,
+            "user.update",
+            &self.user_resource(&org, &current).await?,
+        )?;
         let fields = fields.validate()?;
         self.check_clearance(&db, &fields.clearance).await?;
         check_revision("user", &current.id, current.revision, expected_revision)?;

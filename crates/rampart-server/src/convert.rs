@@ -1,5 +1,6 @@
 //! Domain values to API messages and back. One function per message, used by every service.
 
+use rampart_engine::domain::Invalid;
 use rampart_engine::domain::asset::{Asset, AssetFields, AssetTypeDefinition, Cia, Lifecycle};
 use rampart_engine::domain::audit::AuditEvent;
 use rampart_engine::domain::classification::{
@@ -7,7 +8,6 @@ use rampart_engine::domain::classification::{
 };
 use rampart_engine::domain::organisation::Organisation;
 use rampart_engine::domain::user::User;
-use rampart_engine::domain::Invalid;
 use rampart_engine::{ApiToken, StoredScheme};
 use rampart_proto::v1 as pb;
 
@@ -55,7 +55,9 @@ pub fn token(t: ApiToken) -> pb::Token {
 
 fn cia_in(c: Option<pb::Cia>) -> Result<Cia, Invalid> {
     let c = c.unwrap_or_default();
-    let narrow = |field: &str, v: u32| u8::try_from(v).map_err(|_| Invalid::new(field, format!("{v} is outside the scale 0–5")));
+    let narrow = |field: &str, v: u32| {
+        u8::try_from(v).map_err(|_| Invalid::new(field, format!("{v} is outside the scale 0–5")))
+    };
     Ok(Cia {
         confidentiality: narrow("cia.confidentiality", c.confidentiality)?,
         integrity: narrow("cia.integrity", c.integrity)?,
@@ -64,7 +66,11 @@ fn cia_in(c: Option<pb::Cia>) -> Result<Cia, Invalid> {
 }
 
 pub fn lifecycle_in(s: &str, default: Lifecycle) -> Result<Lifecycle, Invalid> {
-    if s.trim().is_empty() { Ok(default) } else { Lifecycle::parse("lifecycle", s) }
+    if s.trim().is_empty() {
+        Ok(default)
+    } else {
+        Lifecycle::parse("lifecycle", s)
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -93,7 +99,9 @@ pub fn asset(a: Asset, scheme: Option<&ClassificationScheme>) -> pb::Asset {
     let classification = a.classification.map(|c| {
         let level = scheme.and_then(|s| s.level(&c.level));
         pb::AssetClassification {
-            level_name: level.map(|l| l.name.clone()).unwrap_or_else(|| c.level.clone()),
+            level_name: level
+                .map(|l| l.name.clone())
+                .unwrap_or_else(|| c.level.clone()),
             rank: scheme.and_then(|s| s.rank(&c.level)).unwrap_or(0) as u32,
             level: c.level,
             classified_by: c.by,
@@ -122,14 +130,24 @@ pub fn asset(a: Asset, scheme: Option<&ClassificationScheme>) -> pb::Asset {
 }
 
 pub fn asset_type(t: AssetTypeDefinition) -> pb::AssetType {
-    pb::AssetType { id: t.id, name: t.name, description: t.description, built_in: t.built_in }
+    pb::AssetType {
+        id: t.id,
+        name: t.name,
+        description: t.description,
+        built_in: t.built_in,
+    }
 }
 
 fn levels(levels: &[Level]) -> Vec<pb::Level> {
     levels
         .iter()
         .enumerate()
-        .map(|(i, l)| pb::Level { id: l.id.clone(), name: l.name.clone(), description: l.description.clone(), rank: i as u32 })
+        .map(|(i, l)| pb::Level {
+            id: l.id.clone(),
+            name: l.name.clone(),
+            description: l.description.clone(),
+            rank: i as u32,
+        })
         .collect()
 }
 
@@ -150,7 +168,11 @@ pub fn scheme(s: StoredScheme) -> pb::ClassificationScheme {
         labeling_rules: s
             .labeling_rules
             .into_iter()
-            .map(|r| pb::LabelingRule { asset_type: r.asset_type, label: r.label, placement: r.placement })
+            .map(|r| pb::LabelingRule {
+                asset_type: r.asset_type,
+                label: r.label,
+                placement: r.placement,
+            })
             .collect(),
         handling_rules: s.handling_rules.into_iter().map(handling_rule).collect(),
         revision: s.revision,
@@ -160,11 +182,23 @@ pub fn scheme(s: StoredScheme) -> pb::ClassificationScheme {
 
 pub fn scheme_in(s: pb::ClassificationScheme) -> ClassificationScheme {
     ClassificationScheme {
-        levels: s.levels.into_iter().map(|l| Level { id: l.id, name: l.name, description: l.description }).collect(),
+        levels: s
+            .levels
+            .into_iter()
+            .map(|l| Level {
+                id: l.id,
+                name: l.name,
+                description: l.description,
+            })
+            .collect(),
         labeling_rules: s
             .labeling_rules
             .into_iter()
-            .map(|r| LabelingRule { asset_type: r.asset_type, label: r.label, placement: r.placement })
+            .map(|r| LabelingRule {
+                asset_type: r.asset_type,
+                label: r.label,
+                placement: r.placement,
+            })
             .collect(),
         handling_rules: s
             .handling_rules
@@ -182,11 +216,21 @@ pub fn scheme_in(s: pb::ClassificationScheme) -> ClassificationScheme {
 }
 
 pub fn template(id: &str, description: &str, s: ClassificationScheme) -> pb::SchemeTemplate {
-    pb::SchemeTemplate { id: id.into(), description: description.into(), levels: levels(&s.levels) }
+    pb::SchemeTemplate {
+        id: id.into(),
+        description: description.into(),
+        levels: levels(&s.levels),
+    }
 }
 
 pub fn classification_record(r: ClassificationRecord) -> pb::ClassificationRecord {
-    pb::ClassificationRecord { level: r.level, previous_level: r.previous_level, by: r.by, at: r.at, reason: r.reason }
+    pb::ClassificationRecord {
+        level: r.level,
+        previous_level: r.previous_level,
+        by: r.by,
+        at: r.at,
+        reason: r.reason,
+    }
 }
 
 pub fn event(e: AuditEvent) -> pb::AuditEvent {

@@ -37,12 +37,24 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<AssetServiceServer<services::Assets>>().await;
-    health.set_serving::<OrganisationServiceServer<services::Organisations>>().await;
-    health.set_serving::<UserServiceServer<services::Users>>().await;
-    health.set_serving::<TokenServiceServer<services::Tokens>>().await;
-    health.set_serving::<ClassificationServiceServer<services::Classification>>().await;
-    health.set_serving::<AuditServiceServer<services::Audit>>().await;
+    health
+        .set_serving::<AssetServiceServer<services::Assets>>()
+        .await;
+    health
+        .set_serving::<OrganisationServiceServer<services::Organisations>>()
+        .await;
+    health
+        .set_serving::<UserServiceServer<services::Users>>()
+        .await;
+    health
+        .set_serving::<TokenServiceServer<services::Tokens>>()
+        .await;
+    health
+        .set_serving::<ClassificationServiceServer<services::Classification>>()
+        .await;
+    health
+        .set_serving::<AuditServiceServer<services::Audit>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -60,11 +72,15 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(OrganisationServiceServer::new(services::Organisations(engine.clone())))
+        .add_service(OrganisationServiceServer::new(services::Organisations(
+            engine.clone(),
+        )))
         .add_service(UserServiceServer::new(services::Users(engine.clone())))
         .add_service(TokenServiceServer::new(services::Tokens(engine.clone())))
         .add_service(AssetServiceServer::new(services::Assets(engine.clone())))
-        .add_service(ClassificationServiceServer::new(services::Classification(engine.clone())))
+        .add_service(ClassificationServiceServer::new(services::Classification(
+            engine.clone(),
+        )))
         .add_service(AuditServiceServer::new(services::Audit(engine)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await

@@ -21,14 +21,25 @@ async fn caller<T>(engine: &Engine, req: &Request<T>) -> Result<(Caller, String)
     let md = req.metadata();
     let secret = match md.get("authorization").map(|v| v.to_str()) {
         None => "",
-        Some(Ok(v)) => v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(""),
-        Some(Err(_)) => return Err(Status::unauthenticated("the authorization header is not readable text")),
+        Some(Ok(v)) => v
+            .strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
+            .unwrap_or(""),
+        Some(Err(_)) => {
+            return Err(Status::unauthenticated(
+                "the authorization header is not readable text",
+            ));
+        }
     };
     let caller = engine.authenticate(secret).await.map_err(status)?;
     let org = match md.get(ORGANISATION_HEADER).map(|v| v.to_str()) {
         None => String::new(),
         Some(Ok(v)) => v.to_string(),
-        Some(Err(_)) => return Err(Status::invalid_argument(format!("{ORGANISATION_HEADER}: not readable text"))),
+        Some(Err(_)) => {
+            return Err(Status::invalid_argument(format!(
+                "{ORGANISATION_HEADER}: not readable text"
+            )));
+        }
     };
     Ok((caller, org))
 }
@@ -42,15 +53,29 @@ pub struct Audit(pub Engine);
 
 #[tonic::async_trait]
 impl pb::organisation_service_server::OrganisationService for Organisations {
-    async fn create_organisation(&self, req: Request<pb::CreateOrganisationRequest>) -> Res<pb::Organisation> {
+    async fn create_organisation(
+        &self,
+        req: Request<pb::CreateOrganisationRequest>,
+    ) -> Res<pb::Organisation> {
         let (c, _) = caller(&self.0, &req).await?;
         let r = req.into_inner();
-        let fields = OrganisationFields { name: r.name, employees: r.employees, isms_scope: r.isms_scope };
-        let o = self.0.create_organisation(&c, &r.id, fields, &r.scheme_template).await.map_err(status)?;
+        let fields = OrganisationFields {
+            name: r.name,
+            employees: r.employees,
+            isms_scope: r.isms_scope,
+        };
+        let o = self
+            .0
+            .create_organisation(&c, &r.id, fields, &r.scheme_template)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::organisation(o)))
     }
 
-    async fn get_organisation(&self, req: Request<pb::GetOrganisationRequest>) -> Res<pb::Organisation> {
+    async fn get_organisation(
+        &self,
+        req: Request<pb::GetOrganisationRequest>,
+    ) -> Res<pb::Organisation> {
         let (c, org) = caller(&self.0, &req).await?;
         let id = match req.into_inner().id {
             id if id.is_empty() => org,
@@ -60,18 +85,34 @@ impl pb::organisation_service_server::OrganisationService for Organisations {
         Ok(Response::new(convert::organisation(o)))
     }
 
-    async fn list_organisations(&self, req: Request<pb::ListOrganisationsRequest>) -> Res<pb::ListOrganisationsResponse> {
+    async fn list_organisations(
+        &self,
+        req: Request<pb::ListOrganisationsRequest>,
+    ) -> Res<pb::ListOrganisationsResponse> {
         let (c, _) = caller(&self.0, &req).await?;
         let all = self.0.list_organisations(&c).await.map_err(status)?;
-        Ok(Response::new(pb::ListOrganisationsResponse { organisations: all.into_iter().map(convert::organisation).collect() }))
+        Ok(Response::new(pb::ListOrganisationsResponse {
+            organisations: all.into_iter().map(convert::organisation).collect(),
+        }))
     }
 
-    async fn update_organisation(&self, req: Request<pb::UpdateOrganisationRequest>) -> Res<pb::Organisation> {
+    async fn update_organisation(
+        &self,
+        req: Request<pb::UpdateOrganisationRequest>,
+    ) -> Res<pb::Organisation> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
         let id = if r.id.is_empty() { org } else { r.id };
-        let fields = OrganisationFields { name: r.name, employees: r.employees, isms_scope: r.isms_scope };
-        let o = self.0.update_organisation(&c, &id, r.expected_revision, fields).await.map_err(status)?;
+        let fields = OrganisationFields {
+            name: r.name,
+            employees: r.employees,
+            isms_scope: r.isms_scope,
+        };
+        let o = self
+            .0
+            .update_organisation(&c, &id, r.expected_revision, fields)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::organisation(o)))
     }
 }
@@ -90,21 +131,36 @@ impl pb::user_service_server::UserService for Users {
             clearance: r.clearance,
             active: true,
         };
-        let u = self.0.create_user(&c, &org, &r.id, fields).await.map_err(status)?;
+        let u = self
+            .0
+            .create_user(&c, &org, &r.id, fields)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::user(u)))
     }
 
     async fn get_user(&self, req: Request<pb::GetUserRequest>) -> Res<pb::User> {
         let (c, org) = caller(&self.0, &req).await?;
-        let u = self.0.get_user(&c, &org, &req.into_inner().id).await.map_err(status)?;
+        let u = self
+            .0
+            .get_user(&c, &org, &req.into_inner().id)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::user(u)))
     }
 
     async fn list_users(&self, req: Request<pb::ListUsersRequest>) -> Res<pb::ListUsersResponse> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
-        let (users, next) = self.0.list_users(&c, &org, r.page_size, &r.page_token).await.map_err(status)?;
-        Ok(Response::new(pb::ListUsersResponse { users: users.into_iter().map(convert::user).collect(), next_page_token: next }))
+        let (users, next) = self
+            .0
+            .list_users(&c, &org, r.page_size, &r.page_token)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ListUsersResponse {
+            users: users.into_iter().map(convert::user).collect(),
+            next_page_token: next,
+        }))
     }
 
     async fn update_user(&self, req: Request<pb::UpdateUserRequest>) -> Res<pb::User> {
@@ -119,7 +175,11 @@ impl pb::user_service_server::UserService for Users {
             clearance: r.clearance,
             active: r.active,
         };
-        let u = self.0.update_user(&c, &org, &r.id, r.expected_revision, fields).await.map_err(status)?;
+        let u = self
+            .0
+            .update_user(&c, &org, &r.id, r.expected_revision, fields)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::user(u)))
     }
 
@@ -133,7 +193,12 @@ impl pb::user_service_server::UserService for Users {
                 roles: vec![],
                 display_name: c.display_name.clone(),
             },
-            rampart_engine::Principal::User { organisation, id, roles, .. } => pb::WhoAmIResponse {
+            rampart_engine::Principal::User {
+                organisation,
+                id,
+                roles,
+                ..
+            } => pb::WhoAmIResponse {
                 kind: "user".into(),
                 id: id.clone(),
                 organisation: organisation.clone(),
@@ -147,22 +212,45 @@ impl pb::user_service_server::UserService for Users {
 
 #[tonic::async_trait]
 impl pb::token_service_server::TokenService for Tokens {
-    async fn create_token(&self, req: Request<pb::CreateTokenRequest>) -> Res<pb::CreateTokenResponse> {
+    async fn create_token(
+        &self,
+        req: Request<pb::CreateTokenRequest>,
+    ) -> Res<pb::CreateTokenResponse> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
-        let t = self.0.create_token(&c, &org, &r.user_id, &r.label, &r.expires_at).await.map_err(status)?;
-        Ok(Response::new(pb::CreateTokenResponse { token: Some(convert::token(t.token)), secret: t.secret }))
+        let t = self
+            .0
+            .create_token(&c, &org, &r.user_id, &r.label, &r.expires_at)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::CreateTokenResponse {
+            token: Some(convert::token(t.token)),
+            secret: t.secret,
+        }))
     }
 
-    async fn list_tokens(&self, req: Request<pb::ListTokensRequest>) -> Res<pb::ListTokensResponse> {
+    async fn list_tokens(
+        &self,
+        req: Request<pb::ListTokensRequest>,
+    ) -> Res<pb::ListTokensResponse> {
         let (c, org) = caller(&self.0, &req).await?;
-        let tokens = self.0.list_tokens(&c, &org, &req.into_inner().user_id).await.map_err(status)?;
-        Ok(Response::new(pb::ListTokensResponse { tokens: tokens.into_iter().map(convert::token).collect() }))
+        let tokens = self
+            .0
+            .list_tokens(&c, &org, &req.into_inner().user_id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ListTokensResponse {
+            tokens: tokens.into_iter().map(convert::token).collect(),
+        }))
     }
 
     async fn revoke_token(&self, req: Request<pb::RevokeTokenRequest>) -> Res<pb::Token> {
         let (c, org) = caller(&self.0, &req).await?;
-        let t = self.0.revoke_token(&c, &org, &req.into_inner().token_id).await.map_err(status)?;
+        let t = self
+            .0
+            .revoke_token(&c, &org, &req.into_inner().token_id)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::token(t)))
     }
 }
@@ -172,30 +260,59 @@ impl pb::asset_service_server::AssetService for Assets {
     async fn create_asset(&self, req: Request<pb::CreateAssetRequest>) -> Res<pb::Asset> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
-        let fields = convert::asset_fields(r.name, r.asset_type, r.owner, r.location, r.description, r.cia, &r.lifecycle, Lifecycle::InUse)
-            .map_err(|e| status(e.into()))?;
-        let a = self.0.create_asset(&c, &org, fields).await.map_err(status)?;
+        let fields = convert::asset_fields(
+            r.name,
+            r.asset_type,
+            r.owner,
+            r.location,
+            r.description,
+            r.cia,
+            &r.lifecycle,
+            Lifecycle::InUse,
+        )
+        .map_err(|e| status(e.into()))?;
+        let a = self
+            .0
+            .create_asset(&c, &org, fields)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::asset(a, None)))
     }
 
     async fn get_asset(&self, req: Request<pb::GetAssetRequest>) -> Res<pb::Asset> {
         let (c, org) = caller(&self.0, &req).await?;
-        let (a, scheme) = self.0.get_asset(&c, &org, &req.into_inner().id).await.map_err(status)?;
+        let (a, scheme) = self
+            .0
+            .get_asset(&c, &org, &req.into_inner().id)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::asset(a, scheme.as_ref())))
     }
 
-    async fn list_assets(&self, req: Request<pb::ListAssetsRequest>) -> Res<pb::ListAssetsResponse> {
+    async fn list_assets(
+        &self,
+        req: Request<pb::ListAssetsRequest>,
+    ) -> Res<pb::ListAssetsResponse> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
         let query = AssetListQuery {
-            filter: AssetFilter { owner: r.owner, asset_type: r.asset_type, level: r.level, lifecycle: r.lifecycle },
+            filter: AssetFilter {
+                owner: r.owner,
+                asset_type: r.asset_type,
+                level: r.level,
+                lifecycle: r.lifecycle,
+            },
             page_size: r.page_size,
             page_token: r.page_token,
         };
         let list = self.0.list_assets(&c, &org, query).await.map_err(status)?;
         let scheme = list.scheme.as_ref();
         Ok(Response::new(pb::ListAssetsResponse {
-            assets: list.assets.into_iter().map(|a| convert::asset(a, scheme)).collect(),
+            assets: list
+                .assets
+                .into_iter()
+                .map(|a| convert::asset(a, scheme))
+                .collect(),
             next_page_token: list.next_page_token,
         }))
     }
@@ -203,30 +320,62 @@ impl pb::asset_service_server::AssetService for Assets {
     async fn update_asset(&self, req: Request<pb::UpdateAssetRequest>) -> Res<pb::Asset> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
-        let fields = convert::asset_fields(r.name, r.asset_type, r.owner, r.location, r.description, r.cia, &r.lifecycle, Lifecycle::InUse)
-            .map_err(|e| status(e.into()))?;
-        let update = AssetUpdate { id: r.id, expected_revision: r.expected_revision, fields };
-        let a = self.0.update_asset(&c, &org, update).await.map_err(status)?;
+        let fields = convert::asset_fields(
+            r.name,
+            r.asset_type,
+            r.owner,
+            r.location,
+            r.description,
+            r.cia,
+            &r.lifecycle,
+            Lifecycle::InUse,
+        )
+        .map_err(|e| status(e.into()))?;
+        let update = AssetUpdate {
+            id: r.id,
+            expected_revision: r.expected_revision,
+            fields,
+        };
+        let a = self
+            .0
+            .update_asset(&c, &org, update)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::asset(a, None)))
     }
 
-    async fn list_asset_types(&self, req: Request<pb::ListAssetTypesRequest>) -> Res<pb::ListAssetTypesResponse> {
+    async fn list_asset_types(
+        &self,
+        req: Request<pb::ListAssetTypesRequest>,
+    ) -> Res<pb::ListAssetTypesResponse> {
         let (c, org) = caller(&self.0, &req).await?;
         let types = self.0.asset_types(&c, &org).await.map_err(status)?;
-        Ok(Response::new(pb::ListAssetTypesResponse { asset_types: types.into_iter().map(convert::asset_type).collect() }))
+        Ok(Response::new(pb::ListAssetTypesResponse {
+            asset_types: types.into_iter().map(convert::asset_type).collect(),
+        }))
     }
 
-    async fn define_asset_type(&self, req: Request<pb::DefineAssetTypeRequest>) -> Res<pb::AssetType> {
+    async fn define_asset_type(
+        &self,
+        req: Request<pb::DefineAssetTypeRequest>,
+    ) -> Res<pb::AssetType> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
-        let t = self.0.define_asset_type(&c, &org, &r.id, &r.name, &r.description).await.map_err(status)?;
+        let t = self
+            .0
+            .define_asset_type(&c, &org, &r.id, &r.name, &r.description)
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::asset_type(t)))
     }
 }
 
 #[tonic::async_trait]
 impl pb::classification_service_server::ClassificationService for Classification {
-    async fn get_scheme(&self, req: Request<pb::GetSchemeRequest>) -> Res<pb::ClassificationScheme> {
+    async fn get_scheme(
+        &self,
+        req: Request<pb::GetSchemeRequest>,
+    ) -> Res<pb::ClassificationScheme> {
         let (c, org) = caller(&self.0, &req).await?;
         let s = self.0.get_scheme(&c, &org).await.map_err(status)?;
         Ok(Response::new(convert::scheme(s)))
@@ -237,12 +386,21 @@ impl pb::classification_service_server::ClassificationService for Classification
         let r = req.into_inner();
         let scheme = match (r.scheme, r.template.trim()) {
             (Some(_), t) if !t.is_empty() => {
-                return Err(Status::invalid_argument("template: give either a scheme or a template, not both"));
+                return Err(Status::invalid_argument(
+                    "template: give either a scheme or a template, not both",
+                ));
             }
             (Some(s), _) => convert::scheme_in(s),
-            (None, "") => return Err(Status::invalid_argument("scheme: a scheme or a template is required")),
-            (None, t) => ClassificationScheme::template(t)
-                .ok_or_else(|| Status::invalid_argument(format!("template: unknown template '{t}' (four-level, nato)")))?,
+            (None, "") => {
+                return Err(Status::invalid_argument(
+                    "scheme: a scheme or a template is required",
+                ));
+            }
+            (None, t) => ClassificationScheme::template(t).ok_or_else(|| {
+                Status::invalid_argument(format!(
+                    "template: unknown template '{t}' (four-level, nato)"
+                ))
+            })?,
         };
         let change = SchemeChange {
             expected_revision: r.expected_revision,
@@ -257,11 +415,16 @@ impl pb::classification_service_server::ClassificationService for Classification
         }))
     }
 
-    async fn list_scheme_templates(&self, req: Request<pb::ListSchemeTemplatesRequest>) -> Res<pb::ListSchemeTemplatesResponse> {
+    async fn list_scheme_templates(
+        &self,
+        req: Request<pb::ListSchemeTemplatesRequest>,
+    ) -> Res<pb::ListSchemeTemplatesResponse> {
         caller(&self.0, &req).await?;
         let templates = TEMPLATES
             .iter()
-            .filter_map(|(id, d)| ClassificationScheme::template(id).map(|s| convert::template(id, d, s)))
+            .filter_map(|(id, d)| {
+                ClassificationScheme::template(id).map(|s| convert::template(id, d, s))
+            })
             .collect();
         Ok(Response::new(pb::ListSchemeTemplatesResponse { templates }))
     }
@@ -269,8 +432,18 @@ impl pb::classification_service_server::ClassificationService for Classification
     async fn classify_asset(&self, req: Request<pb::ClassifyAssetRequest>) -> Res<pb::Asset> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
-        let (a, scheme) =
-            self.0.classify_asset(&c, &org, &r.asset_id, r.expected_revision, &r.level, &r.reason).await.map_err(status)?;
+        let (a, scheme) = self
+            .0
+            .classify_asset(
+                &c,
+                &org,
+                &r.asset_id,
+                r.expected_revision,
+                &r.level,
+                &r.reason,
+            )
+            .await
+            .map_err(status)?;
         Ok(Response::new(convert::asset(a, Some(&scheme))))
     }
 
@@ -279,13 +452,26 @@ impl pb::classification_service_server::ClassificationService for Classification
         req: Request<pb::GetClassificationHistoryRequest>,
     ) -> Res<pb::ClassificationHistory> {
         let (c, org) = caller(&self.0, &req).await?;
-        let records = self.0.classification_history(&c, &org, &req.into_inner().asset_id).await.map_err(status)?;
-        Ok(Response::new(pb::ClassificationHistory { records: records.into_iter().map(convert::classification_record).collect() }))
+        let records = self
+            .0
+            .classification_history(&c, &org, &req.into_inner().asset_id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ClassificationHistory {
+            records: records
+                .into_iter()
+                .map(convert::classification_record)
+                .collect(),
+        }))
     }
 
     async fn get_label(&self, req: Request<pb::GetLabelRequest>) -> Res<pb::Label> {
         let (c, org) = caller(&self.0, &req).await?;
-        let (a, label) = self.0.label(&c, &org, &req.into_inner().asset_id).await.map_err(status)?;
+        let (a, label) = self
+            .0
+            .label(&c, &org, &req.into_inner().asset_id)
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::Label {
             text: label.text,
             placement: label.placement,
@@ -294,9 +480,16 @@ impl pb::classification_service_server::ClassificationService for Classification
         }))
     }
 
-    async fn get_handling_rules(&self, req: Request<pb::GetHandlingRulesRequest>) -> Res<pb::HandlingRules> {
+    async fn get_handling_rules(
+        &self,
+        req: Request<pb::GetHandlingRulesRequest>,
+    ) -> Res<pb::HandlingRules> {
         let (c, org) = caller(&self.0, &req).await?;
-        let (a, rule) = self.0.handling(&c, &org, &req.into_inner().asset_id).await.map_err(status)?;
+        let (a, rule) = self
+            .0
+            .handling(&c, &org, &req.into_inner().asset_id)
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::HandlingRules {
             level: a.classification.map(|c| c.level).unwrap_or_default(),
             asset_type: a.asset_type,
@@ -309,16 +502,32 @@ type EventStream = Pin<Box<dyn Stream<Item = Result<pb::AuditEvent, Status>> + S
 
 #[tonic::async_trait]
 impl pb::audit_service_server::AuditService for Audit {
-    async fn list_events(&self, req: Request<pb::ListEventsRequest>) -> Res<pb::ListEventsResponse> {
+    async fn list_events(
+        &self,
+        req: Request<pb::ListEventsRequest>,
+    ) -> Res<pb::ListEventsResponse> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
-        let events = self.0.list_events(&c, &org, r.after_seq, &r.entity, r.page_size).await.map_err(status)?;
-        Ok(Response::new(pb::ListEventsResponse { events: events.into_iter().map(convert::event).collect() }))
+        let events = self
+            .0
+            .list_events(&c, &org, r.after_seq, &r.entity, r.page_size)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ListEventsResponse {
+            events: events.into_iter().map(convert::event).collect(),
+        }))
     }
 
-    async fn verify_chain(&self, req: Request<pb::VerifyChainRequest>) -> Res<pb::VerifyChainResponse> {
+    async fn verify_chain(
+        &self,
+        req: Request<pb::VerifyChainRequest>,
+    ) -> Res<pb::VerifyChainResponse> {
         let (c, org) = caller(&self.0, &req).await?;
-        let report = self.0.verify_chain(&c, &org, req.into_inner().system).await.map_err(status)?;
+        let report = self
+            .0
+            .verify_chain(&c, &org, req.into_inner().system)
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::VerifyChainResponse {
             intact: report.intact,
             verified_events: report.verified,
@@ -331,7 +540,11 @@ impl pb::audit_service_server::AuditService for Audit {
 
     async fn watch(&self, req: Request<pb::WatchRequest>) -> Res<Self::WatchStream> {
         let (c, org) = caller(&self.0, &req).await?;
-        let rx = self.0.watch(&c, &org, req.into_inner().after_seq).await.map_err(status)?;
+        let rx = self
+            .0
+            .watch(&c, &org, req.into_inner().after_seq)
+            .await
+            .map_err(status)?;
         let stream = tokio_stream::wrappers::ReceiverStream::new(rx)
             .map(|r| r.map(convert::event).map_err(status));
         Ok(Response::new(Box::pin(stream)))

@@ -7,7 +7,13 @@ use crate::json::{content, from_row, from_rows, state, vars};
 use crate::{Change, Database, StoreError, records};
 
 pub async fn get(db: &Database, id: &str) -> Result<Option<Asset>, StoreError> {
-    let rows = db.rows("SELECT * FROM type::record('asset', $id)", vars([("id", Value::from(id))]), 0).await?;
+    let rows = db
+        .rows(
+            "SELECT * FROM type::record('asset', $id)",
+            vars([("id", Value::from(id))]),
+            0,
+        )
+        .await?;
     rows.into_iter().next().map(from_row).transpose()
 }
 
@@ -22,7 +28,12 @@ pub struct AssetFilter {
 }
 
 /// Assets matching `filter` in creation order, after the asset `after` (keyset paging).
-pub async fn list(db: &Database, filter: &AssetFilter, after: &str, limit: usize) -> Result<Vec<Asset>, StoreError> {
+pub async fn list(
+    db: &Database,
+    filter: &AssetFilter,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<Asset>, StoreError> {
     let mut q = String::from("SELECT * FROM asset WHERE true");
     if !filter.owner.is_empty() {
         q.push_str(" AND owner = $owner");
@@ -56,7 +67,10 @@ pub async fn list(db: &Database, filter: &AssetFilter, after: &str, limit: usize
 /// All assets classified at one of `levels` (for reclassification when the scheme changes).
 pub async fn classified_at(db: &Database, levels: &[String]) -> Result<Vec<Asset>, StoreError> {
     let q = "SELECT * FROM asset WHERE classification.level IN $levels ORDER BY id";
-    from_rows(db.rows(q, vars([("levels", Value::from(levels.to_vec()))]), 0).await?)
+    from_rows(
+        db.rows(q, vars([("levels", Value::from(levels.to_vec()))]), 0)
+            .await?,
+    )
 }
 
 /// The level keys that assets carry now.
@@ -64,32 +78,90 @@ pub async fn levels_in_use(db: &Database) -> Result<Vec<String>, StoreError> {
     let rows = db
         .rows("SELECT classification.level AS level FROM asset WHERE classification != NONE GROUP BY level", Map::new(), 0)
         .await?;
-    Ok(rows.iter().filter_map(|r| r.get("level")?.as_str().map(String::from)).collect())
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.get("level")?.as_str().map(String::from))
+        .collect())
 }
 
 pub async fn count_owned_by(db: &Database, owner: &str) -> Result<u64, StoreError> {
     let rows = db
-        .rows("SELECT count() AS n FROM asset WHERE owner = $o GROUP ALL", vars([("o", Value::from(owner))]), 0)
+        .rows(
+            "SELECT count() AS n FROM asset WHERE owner = $o GROUP ALL",
+            vars([("o", Value::from(owner))]),
+            0,
+        )
         .await?;
-    Ok(rows.first().and_then(|r| r.get("n")).and_then(|n| n.as_u64()).unwrap_or(0))
+    Ok(rows
+        .first()
+        .and_then(|r| r.get("n"))
+        .and_then(|n| n.as_u64())
+        .unwrap_or(0))
 }
 
 pub fn create(change: &mut Change, actor: &str, asset: &Asset) {
-    records::create(change, "ast", "asset", &asset.id, content(asset), &format!("asset {}", asset.id));
-    change.record(actor, "asset.create", format!("asset:{}", asset.id), state(asset));
+    records::create(
+        change,
+        "ast",
+        "asset",
+        &asset.id,
+        content(asset),
+        &format!("asset {}", asset.id),
+    );
+    change.record(
+        actor,
+        "asset.create",
+        format!("asset:{}", asset.id),
+        state(asset),
+    );
 }
 
 /// Replaces an asset at the revision the caller read. `p` keeps several updates in one change apart.
-pub fn update(change: &mut Change, p: &str, actor: &str, operation: &str, asset: &Asset, expected: u64) {
-    records::replace(change, p, "asset", &asset.id, expected, content(asset), &format!("asset {}", asset.id));
-    change.record(actor, operation, format!("asset:{}", asset.id), state(asset));
+pub fn update(
+    change: &mut Change,
+    p: &str,
+    actor: &str,
+    operation: &str,
+    asset: &Asset,
+    expected: u64,
+) {
+    records::replace(
+        change,
+        p,
+        "asset",
+        &asset.id,
+        expected,
+        content(asset),
+        &format!("asset {}", asset.id),
+    );
+    change.record(
+        actor,
+        operation,
+        format!("asset:{}", asset.id),
+        state(asset),
+    );
 }
 
 pub async fn custom_types(db: &Database) -> Result<Vec<AssetTypeDefinition>, StoreError> {
-    from_rows(db.rows("SELECT * FROM asset_type ORDER BY id", Map::new(), 0).await?)
+    from_rows(
+        db.rows("SELECT * FROM asset_type ORDER BY id", Map::new(), 0)
+            .await?,
+    )
 }
 
 pub fn define_type(change: &mut Change, actor: &str, t: &AssetTypeDefinition) {
-    records::create(change, "atype", "asset_type", &t.id, content(t), &format!("asset type {}", t.id));
-    change.record(actor, "asset-type.define", format!("asset_type:{}", t.id), state(t));
+    records::create(
+        change,
+        "atype",
+        "asset_type",
+        &t.id,
+        content(t),
+        &format!("asset type {}", t.id),
+    );
+    change.record(
+        actor,
+        "asset-type.define",
+        format!("asset_type:{}", t.id),
+        state(t),
+    );
 }

@@ -9,15 +9,33 @@ use crate::{Database, StoreError};
 /// Events with `seq` > `after`, oldest first.
 pub async fn after(db: &Database, after: u64, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
     let q = "SELECT * FROM audit_event WHERE id > type::record('audit_event', $after) ORDER BY id LIMIT $limit";
-    let mut events: Vec<AuditEvent> = from_rows(db.rows(q, vars([("after", Value::from(after)), ("limit", Value::from(limit))]), 0).await?)?;
+    let mut events: Vec<AuditEvent> = from_rows(
+        db.rows(
+            q,
+            vars([("after", Value::from(after)), ("limit", Value::from(limit))]),
+            0,
+        )
+        .await?,
+    )?;
     events.sort_by_key(|e| e.seq);
     Ok(events)
 }
 
 /// Events about one entity (e.g. `asset:…`), oldest first.
-pub async fn for_entity(db: &Database, entity: &str, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
+pub async fn for_entity(
+    db: &Database,
+    entity: &str,
+    limit: usize,
+) -> Result<Vec<AuditEvent>, StoreError> {
     let q = "SELECT * FROM audit_event WHERE entity = $e ORDER BY id LIMIT $limit";
-    from_rows(db.rows(q, vars([("e", Value::from(entity)), ("limit", Value::from(limit))]), 0).await?)
+    from_rows(
+        db.rows(
+            q,
+            vars([("e", Value::from(entity)), ("limit", Value::from(limit))]),
+            0,
+        )
+        .await?,
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +59,11 @@ pub async fn verify(db: &Database) -> Result<Verification, StoreError> {
         }
         for e in &batch {
             if let Err(broken) = v.check(e) {
-                return Ok(Verification { verified: v.verified(), head_seq: head.map(|h| h.0).unwrap_or(0), broken: Some(broken) });
+                return Ok(Verification {
+                    verified: v.verified(),
+                    head_seq: head.map(|h| h.0).unwrap_or(0),
+                    broken: Some(broken),
+                });
             }
             last = e.seq;
         }
@@ -50,10 +72,20 @@ pub async fn verify(db: &Database) -> Result<Verification, StoreError> {
     let broken = match &head {
         Some((seq, hash)) if *seq != v.verified() || hash != v.head() => Some(BrokenLink {
             seq: v.verified() + 1,
-            reason: format!("the chain head names event {seq}, but the trail ends at event {}", v.verified()),
+            reason: format!(
+                "the chain head names event {seq}, but the trail ends at event {}",
+                v.verified()
+            ),
         }),
-        None if v.verified() > 0 => Some(BrokenLink { seq: 0, reason: "the chain head is missing".into() }),
+        None if v.verified() > 0 => Some(BrokenLink {
+            seq: 0,
+            reason: "the chain head is missing".into(),
+        }),
         _ => None,
     };
-    Ok(Verification { verified: v.verified(), head_seq, broken })
+    Ok(Verification {
+        verified: v.verified(),
+        head_seq,
+        broken,
+    })
 }

@@ -1,6 +1,8 @@
 //! The organisation's classification scheme (one record) and the classification history.
 
-use rampart_domain::classification::{ClassificationRecord, ClassificationScheme, HandlingRule, LabelingRule, Level};
+use rampart_domain::classification::{
+    ClassificationRecord, ClassificationScheme, HandlingRule, LabelingRule, Level,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -40,7 +42,9 @@ impl StoredScheme {
 }
 
 pub async fn get_scheme(db: &Database) -> Result<Option<StoredScheme>, StoreError> {
-    let rows = db.rows("SELECT * FROM classification_scheme:current", Map::new(), 0).await?;
+    let rows = db
+        .rows("SELECT * FROM classification_scheme:current", Map::new(), 0)
+        .await?;
     rows.into_iter().next().map(from_row).transpose()
 }
 
@@ -48,19 +52,47 @@ pub async fn get_scheme(db: &Database) -> Result<Option<StoredScheme>, StoreErro
 pub fn put_scheme(change: &mut Change, actor: &str, scheme: &StoredScheme, expected: u64) {
     let what = "the classification scheme";
     if expected == 0 {
-        records::create(change, "sch", "classification_scheme", "current", content(scheme), what);
+        records::create(
+            change,
+            "sch",
+            "classification_scheme",
+            "current",
+            content(scheme),
+            what,
+        );
     } else {
-        records::replace(change, "sch", "classification_scheme", "current", expected, content(scheme), what);
+        records::replace(
+            change,
+            "sch",
+            "classification_scheme",
+            "current",
+            expected,
+            content(scheme),
+            what,
+        );
     }
-    change.record(actor, "classification.scheme.set", "classification_scheme:current".into(), state(scheme));
+    change.record(
+        actor,
+        "classification.scheme.set",
+        "classification_scheme:current".into(),
+        state(scheme),
+    );
 }
 
 pub fn record(change: &mut Change, p: &str, actor: &str, rec: &ClassificationRecord) {
     change.push(
         &format!("CREATE type::record('classification_record', ${p}_key) CONTENT ${p}_content;"),
-        vars([(&format!("{p}_key"), Value::from(rec.id.as_str())), (&format!("{p}_content"), content(rec))]),
+        vars([
+            (&format!("{p}_key"), Value::from(rec.id.as_str())),
+            (&format!("{p}_content"), content(rec)),
+        ]),
     );
-    change.record(actor, "classification.record", format!("classification_record:{}", rec.id), state(rec));
+    change.record(
+        actor,
+        "classification.record",
+        format!("classification_record:{}", rec.id),
+        state(rec),
+    );
 }
 
 pub async fn history(db: &Database, asset: &str) -> Result<Vec<ClassificationRecord>, StoreError> {

@@ -7,9 +7,9 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::{self, Any};
 use tokio::sync::RwLock;
 
+use crate::StoreError;
 use crate::database::Database;
 use crate::migrations::{self, Schema};
-use crate::StoreError;
 
 pub const NAMESPACE: &str = "rampart";
 pub const SYSTEM_DATABASE: &str = "system";
@@ -46,20 +46,34 @@ fn durable_url(url: &str) -> String {
 
 impl Store {
     pub async fn open(options: &StoreOptions) -> Result<Store, StoreError> {
-        let url = if options.url.is_empty() { "surrealkv://rampart-data".to_string() } else { options.url.clone() };
+        let url = if options.url.is_empty() {
+            "surrealkv://rampart-data".to_string()
+        } else {
+            options.url.clone()
+        };
         let root = any::connect(durable_url(&url)).await.map_err(|e| {
             StoreError::Database(format!(
                 "cannot open {url}: {e} (use surrealkv://PATH, mem:// or ws://HOST:PORT; is another rampart using this directory?)"
             ))
         })?;
         if let (Some(user), Some(pass)) = (&options.username, &options.password) {
-            root.signin(surrealdb::opt::auth::Root { username: user.clone(), password: pass.clone() })
-                .await
-                .map_err(|e| StoreError::Database(format!("cannot sign in to {url} as {user}: {e}")))?;
+            root.signin(surrealdb::opt::auth::Root {
+                username: user.clone(),
+                password: pass.clone(),
+            })
+            .await
+            .map_err(|e| StoreError::Database(format!("cannot sign in to {url} as {user}: {e}")))?;
         }
-        root.query(format!("DEFINE NAMESPACE IF NOT EXISTS {NAMESPACE};")).await?.check()?;
+        root.query(format!("DEFINE NAMESPACE IF NOT EXISTS {NAMESPACE};"))
+            .await?
+            .check()?;
         let system = open_database(&root, SYSTEM_DATABASE, Schema::System).await?;
-        Ok(Store { root, system, organisations: Arc::default(), url })
+        Ok(Store {
+            root,
+            system,
+            organisations: Arc::default(),
+            url,
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -87,9 +101,17 @@ impl Store {
     }
 }
 
-async fn open_database(root: &Surreal<Any>, name: &str, schema: Schema) -> Result<Database, StoreError> {
+async fn open_database(
+    root: &Surreal<Any>,
+    name: &str,
+    schema: Schema,
+) -> Result<Database, StoreError> {
     // Names come from validated organisation keys ([a-z0-9_]), so formatting them in is safe.
-    root.query(format!("USE NS {NAMESPACE}; DEFINE DATABASE IF NOT EXISTS {name};")).await?.check()?;
+    root.query(format!(
+        "USE NS {NAMESPACE}; DEFINE DATABASE IF NOT EXISTS {name};"
+    ))
+    .await?
+    .check()?;
     // A clone is a new session, so each database keeps its own `USE`.
     let session = root.clone();
     session.use_ns(NAMESPACE).use_db(name).await?;
@@ -103,8 +125,14 @@ mod tests {
 
     #[test]
     fn surrealkv_syncs_every_commit_unless_told_otherwise() {
-        assert_eq!(durable_url("surrealkv://data"), "surrealkv://data?sync=every");
-        assert_eq!(durable_url("surrealkv://data?sync=never"), "surrealkv://data?sync=never");
+        assert_eq!(
+            durable_url("surrealkv://data"),
+            "surrealkv://data?sync=every"
+        );
+        assert_eq!(
+            durable_url("surrealkv://data?sync=never"),
+            "surrealkv://data?sync=never"
+        );
         assert_eq!(durable_url("mem://"), "mem://");
     }
 }

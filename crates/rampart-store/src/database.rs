@@ -42,8 +42,19 @@ impl Change {
         self
     }
 
-    pub fn record(&mut self, actor: &str, operation: &str, entity: String, state: Value) -> &mut Self {
-        self.drafts.push(Draft { actor: actor.into(), operation: operation.into(), entity, state });
+    pub fn record(
+        &mut self,
+        actor: &str,
+        operation: &str,
+        entity: String,
+        state: Value,
+    ) -> &mut Self {
+        self.drafts.push(Draft {
+            actor: actor.into(),
+            operation: operation.into(),
+            entity,
+            state,
+        });
         self
     }
 }
@@ -64,7 +75,12 @@ pub struct Database {
 impl Database {
     pub(crate) fn new(db: Surreal<Any>, name: String) -> Database {
         let (appended, _) = broadcast::channel(64);
-        Database { db, name: name.into(), write_lock: Arc::default(), appended }
+        Database {
+            db,
+            name: name.into(),
+            write_lock: Arc::default(),
+            appended,
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -81,7 +97,12 @@ impl Database {
     }
 
     /// Runs a read query and returns the rows of statement `index`.
-    pub async fn rows(&self, query: &str, vars: Map<String, Value>, index: usize) -> Result<Vec<Value>, StoreError> {
+    pub async fn rows(
+        &self,
+        query: &str,
+        vars: Map<String, Value>,
+        index: usize,
+    ) -> Result<Vec<Value>, StoreError> {
         let mut res = self.db.query(query).bind(Value::Object(vars)).await?;
         let errors = res.take_errors();
         if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
@@ -91,9 +112,14 @@ impl Database {
     }
 
     pub async fn head(&self) -> Result<Option<(u64, String)>, StoreError> {
-        let rows = self.rows("SELECT seq, hash FROM audit_head:chain", Map::new(), 0).await?;
+        let rows = self
+            .rows("SELECT seq, hash FROM audit_head:chain", Map::new(), 0)
+            .await?;
         Ok(rows.first().and_then(|r| {
-            Some((r.get("seq")?.as_u64()?, r.get("hash")?.as_str()?.to_string()))
+            Some((
+                r.get("seq")?.as_u64()?,
+                r.get("hash")?.as_str()?.to_string(),
+            ))
         }))
     }
 
@@ -109,7 +135,9 @@ impl Database {
                     tokio::time::sleep(std::time::Duration::from_millis(attempt as u64)).await;
                 }
                 Err(Failure::Retry(why)) => {
-                    return Err(StoreError::Conflict(format!("too much concurrent writing, try again ({why})")));
+                    return Err(StoreError::Conflict(format!(
+                        "too much concurrent writing, try again ({why})"
+                    )));
                 }
                 Err(Failure::Store(e)) => return Err(e),
                 Ok(events) => {
@@ -127,13 +155,25 @@ impl Database {
         let at = crate::now();
         let mut events: Vec<AuditEvent> = Vec::with_capacity(change.drafts.len());
         for d in &change.drafts {
-            let prev = events.last().map(|e| (e.seq, e.hash.as_str())).or(head.as_ref().map(|(s, h)| (*s, h.as_str())));
-            events.push(AuditEvent::next(prev, &d.actor, &d.operation, &d.entity, &d.state, &at));
+            let prev = events
+                .last()
+                .map(|e| (e.seq, e.hash.as_str()))
+                .or(head.as_ref().map(|(s, h)| (*s, h.as_str())));
+            events.push(AuditEvent::next(
+                prev,
+                &d.actor,
+                &d.operation,
+                &d.entity,
+                &d.state,
+                &at,
+            ));
         }
         let head_seq = head.as_ref().map(|h| h.0).unwrap_or(0);
         let mut q = String::with_capacity(change.statements.len() + 512);
         q.push_str("BEGIN TRANSACTION;\n");
-        q.push_str("IF (audit_head:chain.seq ?? 0) != $rampart_head { THROW 'rampart:chain-moved' };\n");
+        q.push_str(
+            "IF (audit_head:chain.seq ?? 0) != $rampart_head { THROW 'rampart:chain-moved' };\n",
+        );
         q.push_str(&change.statements);
         let mut bound = change.vars.clone();
         bound.extend(vars([("rampart_head", Value::from(head_seq))]));
@@ -143,12 +183,17 @@ impl Database {
                 seq = e.seq
             ));
             let mut body = serde_json::to_value(e).expect("events serialise");
-            body.as_object_mut().expect("an event is an object").remove("id");
+            body.as_object_mut()
+                .expect("an event is an object")
+                .remove("id");
             bound.insert(format!("rampart_event_{i}"), body);
         }
         if let Some(last) = events.last() {
             q.push_str("UPSERT audit_head:chain CONTENT $rampart_new_head;\n");
-            bound.insert("rampart_new_head".into(), serde_json::json!({"seq": last.seq, "hash": last.hash}));
+            bound.insert(
+                "rampart_new_head".into(),
+                serde_json::json!({"seq": last.seq, "hash": last.hash}),
+            );
         }
         q.push_str("COMMIT TRANSACTION;");
 
@@ -161,7 +206,10 @@ impl Database {
             return Ok(events);
         }
         // The statement that failed first says why; the others only report the aborted transaction.
-        let mut messages: Vec<(usize, String)> = errors.into_iter().map(|(i, e)| (i, e.to_string())).collect();
+        let mut messages: Vec<(usize, String)> = errors
+            .into_iter()
+            .map(|(i, e)| (i, e.to_string()))
+            .collect();
         messages.sort();
         let decisive = messages
             .iter()
@@ -207,10 +255,20 @@ mod tests {
 
     #[test]
     fn thrown_failures_are_understood() {
-        assert!(matches!(classify("An error occurred: rampart:stale:asset abc changed"), Failure::Store(StoreError::Conflict(m)) if m == "asset abc changed"));
-        assert!(matches!(classify("An error occurred: 'rampart:not-found:asset x'"), Failure::Store(StoreError::NotFound(m)) if m == "asset x"));
+        assert!(
+            matches!(classify("An error occurred: rampart:stale:asset abc changed"), Failure::Store(StoreError::Conflict(m)) if m == "asset abc changed")
+        );
+        assert!(
+            matches!(classify("An error occurred: 'rampart:not-found:asset x'"), Failure::Store(StoreError::NotFound(m)) if m == "asset x")
+        );
         assert!(matches!(classify("rampart:chain-moved"), Failure::Retry(_)));
-        assert!(matches!(classify("Transaction conflict: Resource busy"), Failure::Retry(_)));
-        assert!(matches!(classify("Database record `user:bob` already exists"), Failure::Store(StoreError::AlreadyExists(_))));
+        assert!(matches!(
+            classify("Transaction conflict: Resource busy"),
+            Failure::Retry(_)
+        ));
+        assert!(matches!(
+            classify("Database record `user:bob` already exists"),
+            Failure::Store(StoreError::AlreadyExists(_))
+        ));
     }
 }

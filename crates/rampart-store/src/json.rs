@@ -14,7 +14,9 @@ pub fn record_key(id: &Value) -> Option<String> {
         _ => return None,
     };
     let key = s.split_once(':').map(|(_, k)| k).unwrap_or(s);
-    let key = key.trim_start_matches(['⟨', '`']).trim_end_matches(['⟩', '`']);
+    let key = key
+        .trim_start_matches(['⟨', '`'])
+        .trim_end_matches(['⟩', '`']);
     Some(key.to_string())
 }
 

@@ -143,9 +143,16 @@ fn migrations(schema: Schema) -> Vec<String> {
 }
 
 async fn current_version(db: &Surreal<Any>) -> Result<i64, StoreError> {
-    // `meta` may not exist yet on a new database; selecting from it then simply returns nothing.
-    let mut res = db.query("SELECT VALUE version FROM meta:schema").await?.check()?;
-    let v: Vec<serde_json::Value> = res.take(0)?;
+    // Selecting from a table that does not exist is an error, so `meta` is defined first (the
+    // same definition migration 1 makes; both are idempotent).
+    let mut res = db
+        .query(
+            "DEFINE TABLE IF NOT EXISTS meta SCHEMAFULL; DEFINE FIELD IF NOT EXISTS version ON meta TYPE int; \
+             SELECT VALUE version FROM meta:schema",
+        )
+        .await?
+        .check()?;
+    let v: Vec<serde_json::Value> = res.take(2)?;
     Ok(v.first().and_then(|x| x.as_i64()).unwrap_or(0))
 }
 
@@ -154,7 +161,10 @@ pub async fn apply(db: &Surreal<Any>, schema: Schema) -> Result<(), StoreError> 
     debug_assert_eq!(all.len() as i64, SCHEMA_VERSION);
     let found = current_version(db).await?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     for (i, statements) in all.iter().enumerate() {
         let version = i as i64 + 1;
@@ -164,7 +174,10 @@ pub async fn apply(db: &Surreal<Any>, schema: Schema) -> Result<(), StoreError> 
         let q = format!(
             "BEGIN TRANSACTION;\n{statements}\nUPSERT meta:schema SET version = {version};\nCOMMIT TRANSACTION;"
         );
-        db.query(q).await?.check().map_err(|e| StoreError::Database(format!("migration {version}: {e}")))?;
+        db.query(q)
+            .await?
+            .check()
+            .map_err(|e| StoreError::Database(format!("migration {version}: {e}")))?;
         tracing::info!(version, "applied schema migration");
     }
     Ok(())

@@ -27,7 +27,15 @@ pub fn create(change: &mut Change, p: &str, table: &str, key: &str, content: Val
 
 /// Replaces `table:key` with `content` if its stored revision is still `expected`; the content
 /// carries the next revision. NotFound if it is gone, Conflict if someone else changed it.
-pub fn replace(change: &mut Change, p: &str, table: &str, key: &str, expected: u64, content: Value, what: &str) {
+pub fn replace(
+    change: &mut Change,
+    p: &str,
+    table: &str,
+    key: &str,
+    expected: u64,
+    content: Value,
+    what: &str,
+) {
     let q = format!(
         "LET ${p}_rec = type::record('{table}', ${p}_key);\n\
          IF !record::exists(${p}_rec) {{ THROW string::concat('rampart:not-found:', ${p}_what) }};\n\

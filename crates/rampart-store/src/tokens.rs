@@ -36,28 +36,55 @@ impl ApiToken {
 }
 
 pub async fn by_hash(db: &Database, hash: &str) -> Result<Option<ApiToken>, StoreError> {
-    let rows = db.rows("SELECT * FROM type::record('api_token', $h)", vars([("h", Value::from(hash))]), 0).await?;
+    let rows = db
+        .rows(
+            "SELECT * FROM type::record('api_token', $h)",
+            vars([("h", Value::from(hash))]),
+            0,
+        )
+        .await?;
     rows.into_iter().next().map(from_row).transpose()
 }
 
 pub async fn by_token_id(db: &Database, token_id: &str) -> Result<Option<ApiToken>, StoreError> {
-    let rows = db.rows("SELECT * FROM api_token WHERE token_id = $t", vars([("t", Value::from(token_id))]), 0).await?;
+    let rows = db
+        .rows(
+            "SELECT * FROM api_token WHERE token_id = $t",
+            vars([("t", Value::from(token_id))]),
+            0,
+        )
+        .await?;
     rows.into_iter().next().map(from_row).transpose()
 }
 
 /// Tokens of one organisation (or the operators' tokens for an empty organisation).
-pub async fn list(db: &Database, organisation: &str, subject: Option<&str>) -> Result<Vec<ApiToken>, StoreError> {
+pub async fn list(
+    db: &Database,
+    organisation: &str,
+    subject: Option<&str>,
+) -> Result<Vec<ApiToken>, StoreError> {
     let q = "SELECT * FROM api_token WHERE organisation = $o AND ($s = NONE OR subject = $s) ORDER BY created_at";
     let s = subject.map(Value::from).unwrap_or(Value::Null);
-    from_rows(db.rows(q, vars([("o", Value::from(organisation)), ("s", s)]), 0).await?)
+    from_rows(
+        db.rows(q, vars([("o", Value::from(organisation)), ("s", s)]), 0)
+            .await?,
+    )
 }
 
 pub fn create(change: &mut Change, actor: &str, token: &ApiToken) {
     change.push(
         "CREATE type::record('api_token', $tok_key) CONTENT $tok_content;",
-        vars([("tok_key", Value::from(token.id.as_str())), ("tok_content", content(token))]),
+        vars([
+            ("tok_key", Value::from(token.id.as_str())),
+            ("tok_content", content(token)),
+        ]),
     );
-    change.record(actor, "token.create", format!("token:{}", token.token_id), token.public_state());
+    change.record(
+        actor,
+        "token.create",
+        format!("token:{}", token.token_id),
+        token.public_state(),
+    );
 }
 
 pub fn revoke(change: &mut Change, actor: &str, token: &ApiToken) {
@@ -67,5 +94,10 @@ pub fn revoke(change: &mut Change, actor: &str, token: &ApiToken) {
     );
     let mut revoked = token.clone();
     revoked.revoked = true;
-    change.record(actor, "token.revoke", format!("token:{}", token.token_id), revoked.public_state());
+    change.record(
+        actor,
+        "token.revoke",
+        format!("token:{}", token.token_id),
+        revoked.public_state(),
+    );
 }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "rampart", version, about = "Rampart: a GRC engine for ISO 27001, ISO 22301 and ISO 9001")]
+#[command(
+    name = "rampart",
+    version,
+    about = "Rampart: a GRC engine for ISO 27001, ISO 22301 and ISO 9001"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -122,7 +126,9 @@ pub enum OrgCmd {
 #[derive(Subcommand, Debug)]
 pub enum UserCmd {
     List,
-    Get { id: String },
+    Get {
+        id: String,
+    },
     Create {
         id: String,
         #[arg(long)]
@@ -157,7 +163,9 @@ pub enum TokenCmd {
         #[arg(long, default_value = "")]
         user: String,
     },
-    Revoke { token_id: String },
+    Revoke {
+        token_id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,7 +185,9 @@ pub enum AssetCmd {
         #[arg(long, default_value_t = 0)]
         limit: u32,
     },
-    Get { id: String },
+    Get {
+        id: String,
+    },
     Create {
         #[arg(long)]
         name: String,
@@ -221,11 +231,17 @@ pub enum AssetCmd {
         reason: String,
     },
     /// An asset's classification history.
-    History { id: String },
+    History {
+        id: String,
+    },
     /// The label an asset must carry (step 3).
-    Label { id: String },
+    Label {
+        id: String,
+    },
     /// The handling rules for an asset (step 4).
-    Handling { id: String },
+    Handling {
+        id: String,
+    },
     /// Asset types: built in and the organisation's own.
     Types,
     /// Define an organisation-specific asset type.

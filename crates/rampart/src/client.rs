@@ -25,14 +25,30 @@ impl Client {
             .with_context(|| format!("'{}' is not a server address", settings.server))?
             .connect()
             .await
-            .with_context(|| format!("cannot reach the Rampart server at {} (is `rampart serve` running?)", settings.server))?;
-        let token = format!("Bearer {}", settings.token).parse().context("the token holds characters a header cannot carry")?;
+            .with_context(|| {
+                format!(
+                    "cannot reach the Rampart server at {} (is `rampart serve` running?)",
+                    settings.server
+                )
+            })?;
+        let token = format!("Bearer {}", settings.token)
+            .parse()
+            .context("the token holds characters a header cannot carry")?;
         let org = if settings.org.is_empty() {
             None
         } else {
-            Some(settings.org.parse().context("the organisation holds characters a header cannot carry")?)
+            Some(
+                settings
+                    .org
+                    .parse()
+                    .context("the organisation holds characters a header cannot carry")?,
+            )
         };
-        Ok(Client { channel, token, org })
+        Ok(Client {
+            channel,
+            token,
+            org,
+        })
     }
 
     /// Wraps a message with the credentials and organisation headers.
@@ -40,7 +56,8 @@ impl Client {
         let mut r = Request::new(msg);
         r.metadata_mut().insert("authorization", self.token.clone());
         if let Some(org) = &self.org {
-            r.metadata_mut().insert(rampart_server_header(), org.clone());
+            r.metadata_mut()
+                .insert(rampart_server_header(), org.clone());
         }
         r
     }

@@ -9,7 +9,7 @@ use tokio_stream::StreamExt;
 use crate::cli::{AssetCmd, AuditCmd, ClassificationCmd, Cli, Command, OrgCmd, TokenCmd, UserCmd};
 use crate::client::{Client, explain};
 use crate::config;
-use crate::output::{json, record, table};
+use crate::output::{json, print_json, record, table};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = config::load(&cli.global)?;
@@ -22,9 +22,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(_) => unreachable!("handled above"),
         Command::Whoami => {
-            let me = client.users().who_am_i(client.req(pb::WhoAmIRequest {})).await.map_err(explain)?.into_inner();
+            let me = client
+                .users()
+                .who_am_i(client.req(pb::WhoAmIRequest {}))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                json(&me);
+                print_json(&me);
             } else {
                 record(&[
                     ("kind", me.kind),
@@ -47,7 +52,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn show_org(o: &pb::Organisation, as_json: bool) {
     if as_json {
-        return json(o);
+        return print_json(o);
     }
     record(&[
         ("id", o.id.clone()),
@@ -62,26 +67,70 @@ async fn org(client: &Client, cmd: OrgCmd, as_json: bool) -> anyhow::Result<()> 
     let mut svc = client.organisations();
     match cmd {
         OrgCmd::List => {
-            let r = svc.list_organisations(client.req(pb::ListOrganisationsRequest {})).await.map_err(explain)?.into_inner();
+            let r = svc
+                .list_organisations(client.req(pb::ListOrganisationsRequest {}))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                return Ok(json(&r));
+                return json(&r);
             }
             table(
                 &["id", "name", "employees", "revision"],
-                r.organisations.iter().map(|o| vec![o.id.clone(), o.name.clone(), o.employees.to_string(), o.revision.to_string()]).collect(),
+                r.organisations
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            o.id.clone(),
+                            o.name.clone(),
+                            o.employees.to_string(),
+                            o.revision.to_string(),
+                        ]
+                    })
+                    .collect(),
             );
         }
         OrgCmd::Get { id } => {
-            let o = svc.get_organisation(client.req(pb::GetOrganisationRequest { id: id.unwrap_or_default() })).await.map_err(explain)?;
+            let o = svc
+                .get_organisation(client.req(pb::GetOrganisationRequest {
+                    id: id.unwrap_or_default(),
+                }))
+                .await
+                .map_err(explain)?;
             show_org(o.get_ref(), as_json);
         }
-        OrgCmd::Create { id, name, employees, scope, scheme } => {
-            let req = pb::CreateOrganisationRequest { id, name, employees, isms_scope: scope, scheme_template: scheme };
-            let o = svc.create_organisation(client.req(req)).await.map_err(explain)?;
+        OrgCmd::Create {
+            id,
+            name,
+            employees,
+            scope,
+            scheme,
+        } => {
+            let req = pb::CreateOrganisationRequest {
+                id,
+                name,
+                employees,
+                isms_scope: scope,
+                scheme_template: scheme,
+            };
+            let o = svc
+                .create_organisation(client.req(req))
+                .await
+                .map_err(explain)?;
             show_org(o.get_ref(), as_json);
         }
-        OrgCmd::Update { id, revision, name, employees, scope } => {
-            let current = svc.get_organisation(client.req(pb::GetOrganisationRequest { id: id.clone() })).await.map_err(explain)?.into_inner();
+        OrgCmd::Update {
+            id,
+            revision,
+            name,
+            employees,
+            scope,
+        } => {
+            let current = svc
+                .get_organisation(client.req(pb::GetOrganisationRequest { id: id.clone() }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             let req = pb::UpdateOrganisationRequest {
                 id,
                 expected_revision: revision,
@@ -89,7 +138,10 @@ async fn org(client: &Client, cmd: OrgCmd, as_json: bool) -> anyhow::Result<()> 
                 employees: employees.unwrap_or(current.employees),
                 isms_scope: scope.unwrap_or(current.isms_scope),
             };
-            let o = svc.update_organisation(client.req(req)).await.map_err(explain)?;
+            let o = svc
+                .update_organisation(client.req(req))
+                .await
+                .map_err(explain)?;
             show_org(o.get_ref(), as_json);
         }
     }
@@ -104,7 +156,10 @@ async fn user(client: &Client, cmd: UserCmd, as_json: bool) -> anyhow::Result<()
             let mut page_token = String::new();
             loop {
                 let r = svc
-                    .list_users(client.req(pb::ListUsersRequest { page_size: 1000, page_token }))
+                    .list_users(client.req(pb::ListUsersRequest {
+                        page_size: 1000,
+                        page_token,
+                    }))
                     .await
                     .map_err(explain)?
                     .into_inner();
@@ -115,22 +170,62 @@ async fn user(client: &Client, cmd: UserCmd, as_json: bool) -> anyhow::Result<()
                 page_token = r.next_page_token;
             }
             if as_json {
-                return Ok(json(&all));
+                return json(&all);
             }
             table(
-                &["id", "name", "roles", "department", "job title", "clearance"],
+                &[
+                    "id",
+                    "name",
+                    "roles",
+                    "department",
+                    "job title",
+                    "clearance",
+                ],
                 all.iter()
-                    .map(|u| vec![u.id.clone(), u.display_name.clone(), u.roles.join(","), u.department.clone(), u.job_title.clone(), u.clearance.clone()])
+                    .map(|u| {
+                        vec![
+                            u.id.clone(),
+                            u.display_name.clone(),
+                            u.roles.join(","),
+                            u.department.clone(),
+                            u.job_title.clone(),
+                            u.clearance.clone(),
+                        ]
+                    })
                     .collect(),
             );
         }
         UserCmd::Get { id } => {
-            let u = svc.get_user(client.req(pb::GetUserRequest { id })).await.map_err(explain)?.into_inner();
+            let u = svc
+                .get_user(client.req(pb::GetUserRequest { id }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             show_user(&u, as_json);
         }
-        UserCmd::Create { id, name, email, roles, department, job_title, clearance } => {
-            let req = pb::CreateUserRequest { id, display_name: name, email, roles, department, job_title, clearance };
-            let u = svc.create_user(client.req(req)).await.map_err(explain)?.into_inner();
+        UserCmd::Create {
+            id,
+            name,
+            email,
+            roles,
+            department,
+            job_title,
+            clearance,
+        } => {
+            let req = pb::CreateUserRequest {
+                id,
+                display_name: name,
+                email,
+                roles,
+                department,
+                job_title,
+                clearance,
+            };
+            let u = svc
+                .create_user(client.req(req))
+                .await
+                .map_err(explain)?
+                .into_inner();
             show_user(&u, as_json);
         }
     }
@@ -139,7 +234,7 @@ async fn user(client: &Client, cmd: UserCmd, as_json: bool) -> anyhow::Result<()
 
 fn show_user(u: &pb::User, as_json: bool) {
     if as_json {
-        return json(u);
+        return print_json(u);
     }
     record(&[
         ("id", u.id.clone()),
@@ -157,36 +252,65 @@ fn show_user(u: &pb::User, as_json: bool) {
 async fn token(client: &Client, cmd: TokenCmd, as_json: bool) -> anyhow::Result<()> {
     let mut svc = client.tokens();
     match cmd {
-        TokenCmd::Create { user, label, expires } => {
+        TokenCmd::Create {
+            user,
+            label,
+            expires,
+        } => {
             let r = svc
-                .create_token(client.req(pb::CreateTokenRequest { user_id: user, label, expires_at: expires }))
+                .create_token(client.req(pb::CreateTokenRequest {
+                    user_id: user,
+                    label,
+                    expires_at: expires,
+                }))
                 .await
                 .map_err(explain)?
                 .into_inner();
             if as_json {
-                return Ok(json(&r));
+                return json(&r);
             }
             let t = r.token.unwrap_or_default();
-            record(&[("token id", t.token_id), ("user", t.subject), ("organisation", t.organisation)]);
+            record(&[
+                ("token id", t.token_id),
+                ("user", t.subject),
+                ("organisation", t.organisation),
+            ]);
             println!("\nsecret (shown once, store it now):\n{}", r.secret);
         }
         TokenCmd::List { user } => {
-            let r = svc.list_tokens(client.req(pb::ListTokensRequest { user_id: user })).await.map_err(explain)?.into_inner();
+            let r = svc
+                .list_tokens(client.req(pb::ListTokensRequest { user_id: user }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                return Ok(json(&r));
+                return json(&r);
             }
             table(
                 &["token id", "user", "label", "created", "expires", "revoked"],
                 r.tokens
                     .iter()
-                    .map(|t| vec![t.token_id.clone(), t.subject.clone(), t.label.clone(), t.created_at.clone(), t.expires_at.clone(), t.revoked.to_string()])
+                    .map(|t| {
+                        vec![
+                            t.token_id.clone(),
+                            t.subject.clone(),
+                            t.label.clone(),
+                            t.created_at.clone(),
+                            t.expires_at.clone(),
+                            t.revoked.to_string(),
+                        ]
+                    })
                     .collect(),
             );
         }
         TokenCmd::Revoke { token_id } => {
-            let t = svc.revoke_token(client.req(pb::RevokeTokenRequest { token_id })).await.map_err(explain)?.into_inner();
+            let t = svc
+                .revoke_token(client.req(pb::RevokeTokenRequest { token_id }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                return Ok(json(&t));
+                return json(&t);
             }
             println!("revoked {}", t.token_id);
         }
@@ -199,21 +323,34 @@ fn parse_cia(s: &str) -> anyhow::Result<pb::Cia> {
     if parts.len() != 3 {
         bail!("--cia takes three values 0–5 as C/I/A, e.g. 3/2/2");
     }
-    let n = |p: &str| p.trim().parse::<u32>().with_context(|| format!("--cia: '{p}' is not a number"));
-    Ok(pb::Cia { confidentiality: n(parts[0])?, integrity: n(parts[1])?, availability: n(parts[2])? })
+    let n = |p: &str| {
+        p.trim()
+            .parse::<u32>()
+            .with_context(|| format!("--cia: '{p}' is not a number"))
+    };
+    Ok(pb::Cia {
+        confidentiality: n(parts[0])?,
+        integrity: n(parts[1])?,
+        availability: n(parts[2])?,
+    })
 }
 
 fn cia_text(c: &Option<pb::Cia>) -> String {
-    c.as_ref().map(|c| format!("{}/{}/{}", c.confidentiality, c.integrity, c.availability)).unwrap_or_default()
+    c.as_ref()
+        .map(|c| format!("{}/{}/{}", c.confidentiality, c.integrity, c.availability))
+        .unwrap_or_default()
 }
 
 fn level_text(a: &pb::Asset) -> String {
-    a.classification.as_ref().map(|c| c.level_name.clone()).unwrap_or_else(|| "(unclassified)".into())
+    a.classification
+        .as_ref()
+        .map(|c| c.level_name.clone())
+        .unwrap_or_else(|| "(unclassified)".into())
 }
 
 fn show_asset(a: &pb::Asset, as_json: bool) {
     if as_json {
-        return json(a);
+        return print_json(a);
     }
     let mut rows = vec![
         ("id", a.id.clone()),
@@ -226,7 +363,10 @@ fn show_asset(a: &pb::Asset, as_json: bool) {
         ("classification", level_text(a)),
     ];
     if let Some(c) = &a.classification {
-        rows.push(("classified by", format!("{} at {}", c.classified_by, c.classified_at)));
+        rows.push((
+            "classified by",
+            format!("{} at {}", c.classified_by, c.classified_at),
+        ));
         rows.push(("reason", c.reason.clone()));
     }
     rows.push(("revision", a.revision.to_string()));
@@ -236,7 +376,13 @@ fn show_asset(a: &pb::Asset, as_json: bool) {
 async fn asset(client: &Client, cmd: AssetCmd, as_json: bool) -> anyhow::Result<()> {
     let mut svc = client.assets();
     match cmd {
-        AssetCmd::List { owner, asset_type, level, lifecycle, limit } => {
+        AssetCmd::List {
+            owner,
+            asset_type,
+            level,
+            lifecycle,
+            limit,
+        } => {
             let mut all = Vec::new();
             let mut page_token = String::new();
             loop {
@@ -248,7 +394,11 @@ async fn asset(client: &Client, cmd: AssetCmd, as_json: bool) -> anyhow::Result<
                     page_size: if limit == 0 { 1000 } else { limit },
                     page_token,
                 };
-                let r = svc.list_assets(client.req(req)).await.map_err(explain)?.into_inner();
+                let r = svc
+                    .list_assets(client.req(req))
+                    .await
+                    .map_err(explain)?
+                    .into_inner();
                 all.extend(r.assets);
                 if r.next_page_token.is_empty() || limit != 0 {
                     break;
@@ -256,27 +406,82 @@ async fn asset(client: &Client, cmd: AssetCmd, as_json: bool) -> anyhow::Result<
                 page_token = r.next_page_token;
             }
             if as_json {
-                return Ok(json(&all));
+                return json(&all);
             }
             table(
-                &["id", "name", "type", "owner", "C/I/A", "classification", "lifecycle"],
+                &[
+                    "id",
+                    "name",
+                    "type",
+                    "owner",
+                    "C/I/A",
+                    "classification",
+                    "lifecycle",
+                ],
                 all.iter()
-                    .map(|a| vec![a.id.clone(), a.name.clone(), a.asset_type.clone(), a.owner.clone(), cia_text(&a.cia), level_text(a), a.lifecycle.clone()])
+                    .map(|a| {
+                        vec![
+                            a.id.clone(),
+                            a.name.clone(),
+                            a.asset_type.clone(),
+                            a.owner.clone(),
+                            cia_text(&a.cia),
+                            level_text(a),
+                            a.lifecycle.clone(),
+                        ]
+                    })
                     .collect(),
             );
             println!("{} assets", all.len());
         }
         AssetCmd::Get { id } => {
-            let a = svc.get_asset(client.req(pb::GetAssetRequest { id })).await.map_err(explain)?.into_inner();
+            let a = svc
+                .get_asset(client.req(pb::GetAssetRequest { id }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             show_asset(&a, as_json);
         }
-        AssetCmd::Create { name, asset_type, owner, location, description, cia, lifecycle } => {
-            let req = pb::CreateAssetRequest { name, asset_type, owner, location, description, cia: Some(parse_cia(&cia)?), lifecycle };
-            let a = svc.create_asset(client.req(req)).await.map_err(explain)?.into_inner();
+        AssetCmd::Create {
+            name,
+            asset_type,
+            owner,
+            location,
+            description,
+            cia,
+            lifecycle,
+        } => {
+            let req = pb::CreateAssetRequest {
+                name,
+                asset_type,
+                owner,
+                location,
+                description,
+                cia: Some(parse_cia(&cia)?),
+                lifecycle,
+            };
+            let a = svc
+                .create_asset(client.req(req))
+                .await
+                .map_err(explain)?
+                .into_inner();
             show_asset(&a, as_json);
         }
-        AssetCmd::Update { id, name, asset_type, owner, location, description, cia, lifecycle } => {
-            let cur = svc.get_asset(client.req(pb::GetAssetRequest { id: id.clone() })).await.map_err(explain)?.into_inner();
+        AssetCmd::Update {
+            id,
+            name,
+            asset_type,
+            owner,
+            location,
+            description,
+            cia,
+            lifecycle,
+        } => {
+            let cur = svc
+                .get_asset(client.req(pb::GetAssetRequest { id: id.clone() }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             let req = pb::UpdateAssetRequest {
                 id,
                 expected_revision: cur.revision,
@@ -291,36 +496,77 @@ async fn asset(client: &Client, cmd: AssetCmd, as_json: bool) -> anyhow::Result<
                 },
                 lifecycle: lifecycle.unwrap_or(cur.lifecycle),
             };
-            let a = svc.update_asset(client.req(req)).await.map_err(explain)?.into_inner();
+            let a = svc
+                .update_asset(client.req(req))
+                .await
+                .map_err(explain)?
+                .into_inner();
             show_asset(&a, as_json);
         }
         AssetCmd::Classify { id, level, reason } => {
-            let cur = svc.get_asset(client.req(pb::GetAssetRequest { id: id.clone() })).await.map_err(explain)?.into_inner();
-            let req = pb::ClassifyAssetRequest { asset_id: id, expected_revision: cur.revision, level, reason };
-            let a = client.classification().classify_asset(client.req(req)).await.map_err(explain)?.into_inner();
+            let cur = svc
+                .get_asset(client.req(pb::GetAssetRequest { id: id.clone() }))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            let req = pb::ClassifyAssetRequest {
+                asset_id: id,
+                expected_revision: cur.revision,
+                level,
+                reason,
+            };
+            let a = client
+                .classification()
+                .classify_asset(client.req(req))
+                .await
+                .map_err(explain)?
+                .into_inner();
             show_asset(&a, as_json);
         }
         AssetCmd::History { id } => {
             let h = client
                 .classification()
-                .get_classification_history(client.req(pb::GetClassificationHistoryRequest { asset_id: id }))
+                .get_classification_history(
+                    client.req(pb::GetClassificationHistoryRequest { asset_id: id }),
+                )
                 .await
                 .map_err(explain)?
                 .into_inner();
             if as_json {
-                return Ok(json(&h));
+                return json(&h);
             }
             table(
                 &["at", "from", "to", "by", "reason"],
-                h.records.iter().map(|r| vec![r.at.clone(), r.previous_level.clone(), r.level.clone(), r.by.clone(), r.reason.clone()]).collect(),
+                h.records
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.at.clone(),
+                            r.previous_level.clone(),
+                            r.level.clone(),
+                            r.by.clone(),
+                            r.reason.clone(),
+                        ]
+                    })
+                    .collect(),
             );
         }
         AssetCmd::Label { id } => {
-            let l = client.classification().get_label(client.req(pb::GetLabelRequest { asset_id: id })).await.map_err(explain)?.into_inner();
+            let l = client
+                .classification()
+                .get_label(client.req(pb::GetLabelRequest { asset_id: id }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                return Ok(json(&l));
+                return json(&l);
             }
-            record(&[("label", l.text), ("placement", l.placement.join("; ")), ("level", l.level), ("type", l.asset_type)]);
+            record(&[
+                ("label", l.text),
+                ("placement", l.placement.join("; ")),
+                ("level", l.level),
+                ("type", l.asset_type),
+            ]);
         }
         AssetCmd::Handling { id } => {
             let h = client
@@ -330,10 +576,13 @@ async fn asset(client: &Client, cmd: AssetCmd, as_json: bool) -> anyhow::Result<
                 .map_err(explain)?
                 .into_inner();
             if as_json {
-                return Ok(json(&h));
+                return json(&h);
             }
             match &h.rule {
-                None => println!("The handling matrix has no rule for {} × {}.", h.level, h.asset_type),
+                None => println!(
+                    "The handling matrix has no rule for {} × {}.",
+                    h.level, h.asset_type
+                ),
                 Some(r) => record(&[
                     ("level", h.level.clone()),
                     ("type", h.asset_type.clone()),
@@ -345,19 +594,38 @@ async fn asset(client: &Client, cmd: AssetCmd, as_json: bool) -> anyhow::Result<
             }
         }
         AssetCmd::Types => {
-            let r = svc.list_asset_types(client.req(pb::ListAssetTypesRequest {})).await.map_err(explain)?.into_inner();
+            let r = svc
+                .list_asset_types(client.req(pb::ListAssetTypesRequest {}))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                return Ok(json(&r));
+                return json(&r);
             }
             table(
                 &["id", "name", "built in"],
-                r.asset_types.iter().map(|t| vec![t.id.clone(), t.name.clone(), t.built_in.to_string()]).collect(),
+                r.asset_types
+                    .iter()
+                    .map(|t| vec![t.id.clone(), t.name.clone(), t.built_in.to_string()])
+                    .collect(),
             );
         }
-        AssetCmd::DefineType { id, name, description } => {
-            let t = svc.define_asset_type(client.req(pb::DefineAssetTypeRequest { id, name, description })).await.map_err(explain)?.into_inner();
+        AssetCmd::DefineType {
+            id,
+            name,
+            description,
+        } => {
+            let t = svc
+                .define_asset_type(client.req(pb::DefineAssetTypeRequest {
+                    id,
+                    name,
+                    description,
+                }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                return Ok(json(&t));
+                return json(&t);
             }
             println!("defined asset type {} ({})", t.id, t.name);
         }
@@ -365,27 +633,54 @@ async fn asset(client: &Client, cmd: AssetCmd, as_json: bool) -> anyhow::Result<
     Ok(())
 }
 
-async fn classification(client: &Client, cmd: ClassificationCmd, as_json: bool) -> anyhow::Result<()> {
+async fn classification(
+    client: &Client,
+    cmd: ClassificationCmd,
+    as_json: bool,
+) -> anyhow::Result<()> {
     let mut svc = client.classification();
     match cmd {
         ClassificationCmd::Show => {
-            let s = svc.get_scheme(client.req(pb::GetSchemeRequest {})).await.map_err(explain)?.into_inner();
+            let s = svc
+                .get_scheme(client.req(pb::GetSchemeRequest {}))
+                .await
+                .map_err(explain)?
+                .into_inner();
             show_scheme(&s, as_json);
         }
         ClassificationCmd::Templates => {
-            let r = svc.list_scheme_templates(client.req(pb::ListSchemeTemplatesRequest {})).await.map_err(explain)?.into_inner();
+            let r = svc
+                .list_scheme_templates(client.req(pb::ListSchemeTemplatesRequest {}))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                return Ok(json(&r));
+                return json(&r);
             }
             table(
                 &["template", "levels (lowest first)", "description"],
                 r.templates
                     .iter()
-                    .map(|t| vec![t.id.clone(), t.levels.iter().map(|l| l.name.clone()).collect::<Vec<_>>().join(" < "), t.description.clone()])
+                    .map(|t| {
+                        vec![
+                            t.id.clone(),
+                            t.levels
+                                .iter()
+                                .map(|l| l.name.clone())
+                                .collect::<Vec<_>>()
+                                .join(" < "),
+                            t.description.clone(),
+                        ]
+                    })
                     .collect(),
             );
         }
-        ClassificationCmd::Set { template, file, mapping, reason } => {
+        ClassificationCmd::Set {
+            template,
+            file,
+            mapping,
+            reason,
+        } => {
             let current = svc.get_scheme(client.req(pb::GetSchemeRequest {})).await;
             let expected_revision = match current {
                 Ok(s) => s.into_inner().revision,
@@ -394,8 +689,12 @@ async fn classification(client: &Client, cmd: ClassificationCmd, as_json: bool) 
             };
             let scheme = match &file {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-                    Some(crate::example::scheme_from_toml(&text).with_context(|| format!("{} is not a scheme", path.display()))?)
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    Some(
+                        crate::example::scheme_from_toml(&text)
+                            .with_context(|| format!("{} is not a scheme", path.display()))?,
+                    )
                 }
                 None => None,
             };
@@ -404,13 +703,25 @@ async fn classification(client: &Client, cmd: ClassificationCmd, as_json: bool) 
             }
             let mut level_mapping = HashMap::new();
             for m in mapping {
-                let (from, to) = m.split_once('=').with_context(|| format!("--map takes OLD=NEW, got '{m}'"))?;
+                let (from, to) = m
+                    .split_once('=')
+                    .with_context(|| format!("--map takes OLD=NEW, got '{m}'"))?;
                 level_mapping.insert(from.trim().to_string(), to.trim().to_string());
             }
-            let req = pb::SetSchemeRequest { expected_revision, scheme, template: template.unwrap_or_default(), level_mapping, reason };
-            let r = svc.set_scheme(client.req(req)).await.map_err(explain)?.into_inner();
+            let req = pb::SetSchemeRequest {
+                expected_revision,
+                scheme,
+                template: template.unwrap_or_default(),
+                level_mapping,
+                reason,
+            };
+            let r = svc
+                .set_scheme(client.req(req))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                return Ok(json(&r));
+                return json(&r);
             }
             if let Some(s) = &r.scheme {
                 show_scheme(s, false);
@@ -423,28 +734,76 @@ async fn classification(client: &Client, cmd: ClassificationCmd, as_json: bool) 
 
 fn show_scheme(s: &pb::ClassificationScheme, as_json: bool) {
     if as_json {
-        return json(s);
+        return print_json(s);
     }
     println!("Levels (lowest first), revision {}:", s.revision);
-    table(&["rank", "id", "name", "description"], s.levels.iter().map(|l| vec![l.rank.to_string(), l.id.clone(), l.name.clone(), l.description.clone()]).collect());
+    table(
+        &["rank", "id", "name", "description"],
+        s.levels
+            .iter()
+            .map(|l| {
+                vec![
+                    l.rank.to_string(),
+                    l.id.clone(),
+                    l.name.clone(),
+                    l.description.clone(),
+                ]
+            })
+            .collect(),
+    );
     if !s.labeling_rules.is_empty() {
         println!("Labeling rules:");
-        table(&["asset type", "label", "placement"], s.labeling_rules.iter().map(|r| vec![r.asset_type.clone(), r.label.clone(), r.placement.join("; ")]).collect());
+        table(
+            &["asset type", "label", "placement"],
+            s.labeling_rules
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.asset_type.clone(),
+                        r.label.clone(),
+                        r.placement.join("; "),
+                    ]
+                })
+                .collect(),
+        );
     }
     if !s.handling_rules.is_empty() {
         println!("Handling rules:");
         table(
-            &["level", "asset type", "storage", "transfer inside", "transfer outside", "disposal"],
+            &[
+                "level",
+                "asset type",
+                "storage",
+                "transfer inside",
+                "transfer outside",
+                "disposal",
+            ],
             s.handling_rules
                 .iter()
-                .map(|r| vec![r.level.clone(), r.asset_type.clone(), r.storage.clone(), r.transfer_inside.clone(), r.transfer_outside.clone(), r.disposal.clone()])
+                .map(|r| {
+                    vec![
+                        r.level.clone(),
+                        r.asset_type.clone(),
+                        r.storage.clone(),
+                        r.transfer_inside.clone(),
+                        r.transfer_outside.clone(),
+                        r.disposal.clone(),
+                    ]
+                })
                 .collect(),
         );
     }
 }
 
 fn event_row(e: &pb::AuditEvent) -> Vec<String> {
-    vec![e.seq.to_string(), e.at.clone(), e.actor.clone(), e.operation.clone(), e.entity.clone(), e.hash[..12.min(e.hash.len())].to_string()]
+    vec![
+        e.seq.to_string(),
+        e.at.clone(),
+        e.actor.clone(),
+        e.operation.clone(),
+        e.entity.clone(),
+        e.hash[..12.min(e.hash.len())].to_string(),
+    ]
 }
 
 const EVENT_HEADERS: [&str; 6] = ["seq", "at", "actor", "operation", "entity", "hash"];
@@ -452,28 +811,51 @@ const EVENT_HEADERS: [&str; 6] = ["seq", "at", "actor", "operation", "entity", "
 async fn audit(client: &Client, cmd: AuditCmd, as_json: bool) -> anyhow::Result<()> {
     let mut svc = client.audit();
     match cmd {
-        AuditCmd::List { after, entity, limit } => {
-            let r = svc.list_events(client.req(pb::ListEventsRequest { after_seq: after, entity, page_size: limit })).await.map_err(explain)?.into_inner();
+        AuditCmd::List {
+            after,
+            entity,
+            limit,
+        } => {
+            let r = svc
+                .list_events(client.req(pb::ListEventsRequest {
+                    after_seq: after,
+                    entity,
+                    page_size: limit,
+                }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                return Ok(json(&r));
+                return json(&r);
             }
             table(&EVENT_HEADERS, r.events.iter().map(event_row).collect());
         }
         AuditCmd::Verify { system } => {
-            let r = svc.verify_chain(client.req(pb::VerifyChainRequest { system })).await.map_err(explain)?.into_inner();
+            let r = svc
+                .verify_chain(client.req(pb::VerifyChainRequest { system }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             if as_json {
-                json(&r);
+                print_json(&r);
             } else if r.intact {
                 println!("intact: {} events verified", r.verified_events);
             } else {
-                println!("BROKEN at event {}: {} ({} events before it verified)", r.broken_seq, r.reason, r.verified_events);
+                println!(
+                    "BROKEN at event {}: {} ({} events before it verified)",
+                    r.broken_seq, r.reason, r.verified_events
+                );
             }
             if !r.intact {
                 std::process::exit(2);
             }
         }
         AuditCmd::Watch { after } => {
-            let mut stream = svc.watch(client.req(pb::WatchRequest { after_seq: after })).await.map_err(explain)?.into_inner();
+            let mut stream = svc
+                .watch(client.req(pb::WatchRequest { after_seq: after }))
+                .await
+                .map_err(explain)?
+                .into_inner();
             while let Some(e) = stream.next().await {
                 let e = e.map_err(explain)?;
                 if as_json {

@@ -32,7 +32,8 @@ pub fn load(global: &Global) -> anyhow::Result<FileConfig> {
     if !required && !Path::new(&path).exists() {
         return Ok(FileConfig::default());
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("config file {} is not valid", path.display()))
 }
 
@@ -44,9 +45,21 @@ pub struct ClientSettings {
 }
 
 pub fn client(global: &Global, file: &FileConfig) -> anyhow::Result<ClientSettings> {
-    let server = global.server.clone().or(file.server.clone()).unwrap_or_else(|| DEFAULT_SERVER.into());
-    let server = if server.contains("://") { server } else { format!("http://{server}") };
-    let token = global.token.clone().or(file.token.clone()).unwrap_or_default();
+    let server = global
+        .server
+        .clone()
+        .or(file.server.clone())
+        .unwrap_or_else(|| DEFAULT_SERVER.into());
+    let server = if server.contains("://") {
+        server
+    } else {
+        format!("http://{server}")
+    };
+    let token = global
+        .token
+        .clone()
+        .or(file.token.clone())
+        .unwrap_or_default();
     if token.is_empty() {
         anyhow::bail!(
             "no API token: set RAMPART_TOKEN, pass --token, or put `token = \"…\"` in rampart.toml (the server prints the first operator token when it starts on an empty database)"

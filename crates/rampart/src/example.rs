@@ -92,12 +92,21 @@ pub fn scheme_from_toml(text: &str) -> anyhow::Result<rampart_proto::v1::Classif
         levels: s
             .levels
             .into_iter()
-            .map(|l| rampart_proto::v1::Level { id: l.id, name: l.name, description: l.description, rank: 0 })
+            .map(|l| rampart_proto::v1::Level {
+                id: l.id,
+                name: l.name,
+                description: l.description,
+                rank: 0,
+            })
             .collect(),
         labeling_rules: s
             .labeling_rules
             .into_iter()
-            .map(|r| rampart_proto::v1::LabelingRule { asset_type: r.asset_type, label: r.label, placement: r.placement })
+            .map(|r| rampart_proto::v1::LabelingRule {
+                asset_type: r.asset_type,
+                label: r.label,
+                placement: r.placement,
+            })
             .collect(),
         handling_rules: s
             .handling_rules
@@ -117,7 +126,8 @@ pub fn scheme_from_toml(text: &str) -> anyhow::Result<rampart_proto::v1::Classif
 }
 
 fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
 }
 
@@ -127,13 +137,22 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
     let assets_file: AssetsFile = read(&dir.join("assets.toml"))?;
     let org = &org_file.organisation;
 
-    let operator = engine.act_as_operator("admin").await.context("the example loader acts as operator 'admin'")?;
+    let operator = engine
+        .act_as_operator("admin")
+        .await
+        .context("the example loader acts as operator 'admin'")?;
     if engine.get_organisation(&operator, &org.id).await.is_ok() {
         println!("Example organisation '{}' is already loaded.", org.id);
         return Ok(());
     }
-    let fields = OrganisationFields { name: org.name.clone(), employees: org.employees, isms_scope: org.isms_scope.clone() };
-    engine.create_organisation(&operator, &org.id, fields, "none").await?;
+    let fields = OrganisationFields {
+        name: org.name.clone(),
+        employees: org.employees,
+        isms_scope: org.isms_scope.clone(),
+    };
+    engine
+        .create_organisation(&operator, &org.id, fields, "none")
+        .await?;
     let total = org_file.users.len() + assets_file.assets.len();
     let mut done = 0;
     let progress = |done: usize| {
@@ -150,16 +169,29 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
             clearance: String::new(),
             active: true,
         };
-        engine.create_user(&operator, &org.id, &u.id, fields).await.with_context(|| format!("user {}", u.id))?;
+        engine
+            .create_user(&operator, &org.id, &u.id, fields)
+            .await
+            .with_context(|| format!("user {}", u.id))?;
         done += 1;
         progress(done);
     }
     let loader = engine.act_as_user(&org.id, &org.loaded_by).await?;
     for t in &assets_file.asset_types {
-        engine.define_asset_type(&loader, &org.id, &t.id, &t.name, &t.description).await?;
+        engine
+            .define_asset_type(&loader, &org.id, &t.id, &t.name, &t.description)
+            .await?;
     }
-    let change = SchemeChange { expected_revision: 0, scheme, level_mapping: Default::default(), reason: "example scheme".into() };
-    engine.set_scheme(&loader, &org.id, change).await.context("classification.toml")?;
+    let change = SchemeChange {
+        expected_revision: 0,
+        scheme,
+        level_mapping: Default::default(),
+        reason: "example scheme".into(),
+    };
+    engine
+        .set_scheme(&loader, &org.id, change)
+        .await
+        .context("classification.toml")?;
     for u in org_file.users.iter().filter(|u| !u.clearance.is_empty()) {
         let current = engine.get_user(&operator, &org.id, &u.id).await?;
         let fields = UserFields {
@@ -171,7 +203,10 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
             clearance: u.clearance.clone(),
             active: true,
         };
-        engine.update_user(&operator, &org.id, &u.id, current.revision, fields).await.with_context(|| format!("user {}", u.id))?;
+        engine
+            .update_user(&operator, &org.id, &u.id, current.revision, fields)
+            .await
+            .with_context(|| format!("user {}", u.id))?;
     }
     for a in &assets_file.assets {
         let lifecycle = match &a.lifecycle {
@@ -184,14 +219,31 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
             owner: a.owner.clone(),
             location: a.location.clone(),
             description: a.description.clone(),
-            cia: Cia { confidentiality: a.cia[0], integrity: a.cia[1], availability: a.cia[2] },
+            cia: Cia {
+                confidentiality: a.cia[0],
+                integrity: a.cia[1],
+                availability: a.cia[2],
+            },
             lifecycle,
         };
-        let created = engine.create_asset(&loader, &org.id, fields).await.with_context(|| format!("asset '{}'", a.name))?;
+        let created = engine
+            .create_asset(&loader, &org.id, fields)
+            .await
+            .with_context(|| format!("asset '{}'", a.name))?;
         if let Some(level) = &a.level {
-            let reason = a.reason.clone().unwrap_or_else(|| "initial classification from the risk assessment".into());
+            let reason = a
+                .reason
+                .clone()
+                .unwrap_or_else(|| "initial classification from the risk assessment".into());
             engine
-                .classify_asset(&loader, &org.id, &created.id, created.revision, level, &reason)
+                .classify_asset(
+                    &loader,
+                    &org.id,
+                    &created.id,
+                    created.revision,
+                    level,
+                    &reason,
+                )
                 .await
                 .with_context(|| format!("classifying '{}'", a.name))?;
         }
@@ -199,12 +251,19 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
         progress(done);
     }
     eprintln!();
-    std::fs::create_dir_all(token_dir).with_context(|| format!("cannot create {}", token_dir.display()))?;
+    std::fs::create_dir_all(token_dir)
+        .with_context(|| format!("cannot create {}", token_dir.display()))?;
     for user in &org.demo_tokens {
-        let t = engine.create_token(&operator, &org.id, user, "example", "").await?;
+        let t = engine
+            .create_token(&operator, &org.id, user, "example", "")
+            .await?;
         let path = token_dir.join(format!("{}-{user}.token", org.id));
         write_secret(&path, &t.secret)?;
-        println!("Token for {user} of {} written to {}", org.id, path.display());
+        println!(
+            "Token for {user} of {} written to {}",
+            org.id,
+            path.display()
+        );
     }
     println!(
         "Loaded example organisation '{}': {} users, {} assets.",
@@ -224,7 +283,9 @@ fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     writeln!(f, "{secret}")?;
     Ok(())
 }

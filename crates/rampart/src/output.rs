@@ -5,7 +5,9 @@ use serde::Serialize;
 
 pub fn table(headers: &[&str], rows: Vec<Vec<String>>) {
     let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic).set_header(headers.to_vec());
+    t.load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(headers.to_vec());
     for r in rows {
         t.add_row(r);
     }
@@ -20,6 +22,15 @@ pub fn record(pairs: &[(&str, String)]) {
     }
 }
 
-pub fn json<T: Serialize>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).expect("API messages serialise"));
+pub fn print_json<T: Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("API messages serialise")
+    );
+}
+
+/// Prints JSON as a command's whole output.
+pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    print_json(value);
+    Ok(())
 }

@@ -12,35 +12,62 @@ use crate::config::{self, FileConfig};
 pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG").unwrap_or_else(|_| "warn,rampart=info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("RAMPART_LOG")
+                .unwrap_or_else(|_| "warn,rampart=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
 
-    let url = args.db.or(file.db.clone()).unwrap_or_else(|| config::DEFAULT_DB.into());
-    let listen = args.listen.or(file.listen.clone()).unwrap_or_else(|| config::DEFAULT_LISTEN.into());
-    let addr: SocketAddr = listen.parse().with_context(|| format!("--listen: '{listen}' is not an address like 127.0.0.1:50051"))?;
-    let options = StoreOptions { url: url.clone(), username: args.db_user.or(file.db_user.clone()), password: args.db_pass.or(file.db_pass.clone()) };
+    let url = args
+        .db
+        .or(file.db.clone())
+        .unwrap_or_else(|| config::DEFAULT_DB.into());
+    let listen = args
+        .listen
+        .or(file.listen.clone())
+        .unwrap_or_else(|| config::DEFAULT_LISTEN.into());
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen: '{listen}' is not an address like 127.0.0.1:50051"))?;
+    let options = StoreOptions {
+        url: url.clone(),
+        username: args.db_user.or(file.db_user.clone()),
+        password: args.db_pass.or(file.db_pass.clone()),
+    };
 
-    let engine = Engine::open(&options).await.with_context(|| format!("cannot open the database at {url}"))?;
+    let engine = Engine::open(&options)
+        .await
+        .with_context(|| format!("cannot open the database at {url}"))?;
 
     let supplied = match (&args.bootstrap_token, &args.bootstrap_token_file) {
         (Some(t), _) => Some(t.trim().to_string()),
         (None, Some(path)) => Some(
             std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the bootstrap token file {}", path.display()))?
+                .with_context(|| {
+                    format!("cannot read the bootstrap token file {}", path.display())
+                })?
                 .trim()
                 .to_string(),
         ),
         (None, None) => None,
     };
-    if let Some(b) = engine.bootstrap(supplied.as_deref()).await.context("cannot create the first operator")? {
+    if let Some(b) = engine
+        .bootstrap(supplied.as_deref())
+        .await
+        .context("cannot create the first operator")?
+    {
         match b.generated_secret {
             Some(secret) => {
-                println!("First start on an empty database: created operator '{}'.", b.operator);
+                println!(
+                    "First start on an empty database: created operator '{}'.",
+                    b.operator
+                );
                 println!("Operator token (shown once, store it now):\n{secret}");
             }
-            None => println!("First start on an empty database: created operator '{}' with the supplied token.", b.operator),
+            None => println!(
+                "First start on an empty database: created operator '{}' with the supplied token.",
+                b.operator
+            ),
         }
     }
 
@@ -48,7 +75,9 @@ pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         crate::example::load(&engine, dir, &args.example_tokens).await?;
     }
 
-    let (listener, local) = rampart_server::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let (listener, local) = rampart_server::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     // Tests and scripts read this line to find an ephemeral port.
     println!("rampart listening on {local} (database {url})");
     use std::io::Write as _;
@@ -58,7 +87,9 @@ pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
             tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
         }
         #[cfg(not(unix))]
@@ -67,6 +98,8 @@ pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         }
         eprintln!("shutting down");
     };
-    rampart_server::serve(engine, listener, shutdown).await.context("the server failed")?;
+    rampart_server::serve(engine, listener, shutdown)
+        .await
+        .context("the server failed")?;
     Ok(())
 }
