@@ -38,8 +38,14 @@ impl Server {
     }
 
     pub fn start_on(db: String, dir: Option<tempfile::TempDir>) -> Server {
+        Server::start_with(db, dir, &[])
+    }
+
+    /// A server on `db` with extra `serve` arguments (e.g. database credentials).
+    pub fn start_with(db: String, dir: Option<tempfile::TempDir>, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
             .args(["serve", "--listen", "127.0.0.1:0", "--db", &db])
+            .args(extra)
             .env("RAMPART_BOOTSTRAP_TOKEN", OPERATOR_TOKEN)
             .env("RAMPART_LOG", "warn")
             .env_remove("RAMPART_CONFIG")

@@ -6,4 +6,5 @@ mod harness;
 mod assets;
 mod audit;
 mod durability;
+mod scale_out;
 mod tenancy;

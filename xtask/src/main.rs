@@ -38,8 +38,37 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A cargo command with the environment a user's own `cargo` would have. `cargo run` gives xtask
+/// variables (CARGO_PKG_*, CARGO_MANIFEST_*, a library path into target/, …) that make build
+/// scripts think the environment changed, and then half the dependency tree is rebuilt for
+/// nothing; they are removed here.
 fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    const KEEP: [&str; 7] = [
+        "CARGO_HOME",
+        "CARGO_TARGET_DIR",
+        "CARGO_TERM_",
+        "CARGO_NET_",
+        "CARGO_HTTP_",
+        "CARGO_REGISTRIES_",
+        "CARGO_BUILD_",
+    ];
+    for (key, value) in std::env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        if key.starts_with("CARGO") && !KEEP.iter().any(|k| key.starts_with(k)) {
+            cmd.env_remove(key);
+        }
+        if key == "LD_LIBRARY_PATH" || key == "DYLD_FALLBACK_LIBRARY_PATH" {
+            let kept: Vec<PathBuf> = std::env::split_paths(&value)
+                .filter(|p| !p.starts_with(root().join("target")))
+                .collect();
+            match std::env::join_paths(kept) {
+                Ok(v) if !v.is_empty() => cmd.env(key, v),
+                _ => cmd.env_remove(key),
+            };
+        }
+    }
+    cmd
 }
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
@@ -86,11 +115,22 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
-    run(cargo().args(["test", "--workspace", "--all-targets"]))?;
+    // The scale-out test runs two Rampart servers against a real SurrealDB server, built from
+    // the surrealdb-server crate in its own workspace and target directory.
+    let surreal = surreal_server()?;
+    run(cargo().args(["test", "--workspace", "--all-targets", "--", "--include-ignored"]).env("RAMPART_SURREAL_BIN", surreal))?;
     if !quick {
         python_client()?;
     }
     Ok(())
+}
+
+fn surreal_server() -> anyhow::Result<PathBuf> {
+    let target = root().join("target/surreal-server");
+    run(cargo()
+        .args(["build", "--quiet", "--manifest-path", "tests/surreal-server/Cargo.toml", "--target-dir"])
+        .arg(&target))?;
+    Ok(target.join("debug/surreal"))
 }
 
 /// The integrator's view: the Python example generates stubs from proto/ and talks to a live server.

@@ -432,7 +432,11 @@ async fn asset(client: &Client, cmd: AssetCmd, as_json: bool) -> anyhow::Result<
                     })
                     .collect(),
             );
-            println!("{} assets", all.len());
+            println!(
+                "{} asset{}",
+                all.len(),
+                if all.len() == 1 { "" } else { "s" }
+            );
         }
         AssetCmd::Get { id } => {
             let a = svc

@@ -1,0 +1,237 @@
+//! `cargo xtask bench`: starts the real `rampart` server (same build profile) with the example
+//! organisation on the embedded default (surrealkv in a temporary directory), then measures over
+//! gRPC on loopback:
+//!
+//! - authenticated `GetAsset` requests per second with 8 concurrent clients (one HTTP/2
+//!   connection each), and their latency;
+//! - `ListAssets` latency for a page of 1,000 assets;
+//! - the server's peak resident memory (VmHWM), before and after the load.
+//!
+//! Every loop is bounded in count and time and talks only to 127.0.0.1.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use rampart_proto::v1 as pb;
+use rampart_proto::v1::asset_service_client::AssetServiceClient;
+use tonic::Request;
+use tonic::transport::Channel;
+
+const CLIENTS: usize = 8;
+const GET_SECONDS: u64 = 10;
+const LIST_RUNS: usize = 30;
+const ASSETS: usize = 1000;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+fn peak_rss_mib(pid: u32) -> anyhow::Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .context("no VmHWM in /proc")?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()?;
+    Ok(kb / 1024.0)
+}
+
+fn req<T>(msg: T, token: &str) -> Request<T> {
+    let mut r = Request::new(msg);
+    r.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("ascii token"),
+    );
+    r
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let exe = std::env::current_exe()?;
+    let bin: PathBuf = exe.with_file_name("rampart");
+    if !bin.exists() {
+        bail!(
+            "{} is missing: run `cargo xtask bench`, which builds it",
+            bin.display()
+        );
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tempfile::tempdir()?;
+    let tokens = dir.path().join("tokens");
+    let db = format!("surrealkv://{}", dir.path().join("data").display());
+    let mut child = Command::new(&bin)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &db, "--example"])
+        .arg(root.join("examples/acme"))
+        .arg("--example-tokens")
+        .arg(&tokens)
+        .env("RAMPART_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("start rampart serve")?;
+    let stdout = child.stdout.take().expect("piped");
+    let pid = child.id();
+    let server = Server(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines.next().context("server exited before listening")??;
+        if let Some(rest) = line.strip_prefix("rampart listening on ") {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let rss_idle = peak_rss_mib(pid)?;
+    let token = std::fs::read_to_string(tokens.join("acme-maria.token"))?
+        .trim()
+        .to_string();
+    let url = format!("http://{addr}");
+
+    // Fill the register up to ASSETS assets (the example has 31).
+    let channel = Channel::from_shared(url.clone())?.connect().await?;
+    let mut assets = AssetServiceClient::new(channel.clone());
+    let list = |size: u32| pb::ListAssetsRequest {
+        page_size: size,
+        ..Default::default()
+    };
+    let existing = assets
+        .list_assets(req(list(1000), &token))
+        .await?
+        .into_inner()
+        .assets
+        .len();
+    let fill_started = Instant::now();
+    let mut fills = Vec::new();
+    for w in 0..CLIENTS {
+        let mut c = AssetServiceClient::new(Channel::from_shared(url.clone())?.connect().await?);
+        let token = token.clone();
+        let n = (ASSETS - existing) / CLIENTS + usize::from(w < (ASSETS - existing) % CLIENTS);
+        fills.push(tokio::spawn(async move {
+            for i in 0..n {
+                let a = pb::CreateAssetRequest {
+                    name: format!("Bench asset {w}-{i}"),
+                    asset_type: "electronic-document".into(),
+                    owner: "maria".into(),
+                    location: "bench".into(),
+                    description: String::new(),
+                    cia: Some(pb::Cia {
+                        confidentiality: 2,
+                        integrity: 2,
+                        availability: 2,
+                    }),
+                    lifecycle: String::new(),
+                };
+                c.create_asset(req(a, &token)).await?;
+            }
+            Ok::<_, tonic::Status>(n)
+        }));
+    }
+    let mut created = 0;
+    for f in fills {
+        created += f.await??;
+    }
+    let fill_time = fill_started.elapsed();
+
+    // ListAssets of 1,000.
+    let mut list_times = Vec::with_capacity(LIST_RUNS);
+    let mut ids = Vec::new();
+    for _ in 0..LIST_RUNS {
+        let t = Instant::now();
+        let r = assets
+            .list_assets(req(list(1000), &token))
+            .await?
+            .into_inner();
+        list_times.push(t.elapsed());
+        if r.assets.len() != ASSETS {
+            bail!("expected {ASSETS} assets, listed {}", r.assets.len());
+        }
+        ids = r.assets.into_iter().map(|a| a.id).collect();
+    }
+    list_times.sort();
+
+    // GetAsset with CLIENTS concurrent clients for GET_SECONDS.
+    let deadline = Instant::now() + Duration::from_secs(GET_SECONDS);
+    let mut workers = Vec::new();
+    for w in 0..CLIENTS {
+        let mut c = AssetServiceClient::new(Channel::from_shared(url.clone())?.connect().await?);
+        let token = token.clone();
+        let ids = ids.clone();
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(100_000);
+            let mut errors = 0u64;
+            let mut i = w * 7;
+            while Instant::now() < deadline && latencies.len() < 5_000_000 {
+                let id = ids[i % ids.len()].clone();
+                i += 1;
+                let t = Instant::now();
+                match c.get_asset(req(pb::GetAssetRequest { id }, &token)).await {
+                    Ok(_) => latencies.push(t.elapsed()),
+                    Err(_) => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (l, e) = w.await?;
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let rss_peak = peak_rss_mib(pid)?;
+    drop(server);
+
+    let rate = latencies.len() as f64 / elapsed.as_secs_f64();
+    println!("| measure | result |");
+    println!("|---|---|");
+    println!(
+        "| GetAsset, {CLIENTS} concurrent clients, {GET_SECONDS} s | {rate:.0} requests/s ({} ok, {errors} errors) |",
+        latencies.len()
+    );
+    println!(
+        "| GetAsset latency p50 / p99 | {} / {} |",
+        ms(percentile(&latencies, 0.50)),
+        ms(percentile(&latencies, 0.99))
+    );
+    println!(
+        "| ListAssets of {ASSETS} (page_size 1000), {LIST_RUNS} runs: min / p50 / p95 | {} / {} / {} |",
+        ms(list_times[0]),
+        ms(percentile(&list_times, 0.50)),
+        ms(percentile(&list_times, 0.95))
+    );
+    println!(
+        "| CreateAsset, {CLIENTS} concurrent clients (durable commits) | {:.0} assets/s ({created} in {:.1} s) |",
+        created as f64 / fill_time.as_secs_f64(),
+        fill_time.as_secs_f64()
+    );
+    println!("| server peak RSS after loading the example organisation | {rss_idle:.1} MiB |");
+    println!("| server peak RSS after the whole run | {rss_peak:.1} MiB |");
+    Ok(())
+}

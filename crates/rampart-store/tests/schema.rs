@@ -1,0 +1,70 @@
+//! Migrations at start: idempotent, and a database from a newer Rampart is refused.
+
+use rampart_store::{SCHEMA_VERSION, Store, StoreError, StoreOptions};
+
+fn options(dir: &tempfile::TempDir) -> StoreOptions {
+    StoreOptions {
+        url: format!("surrealkv://{}", dir.path().join("db").display()),
+        ..Default::default()
+    }
+}
+
+async fn version(store: &Store) -> i64 {
+    let mut r = store
+        .system()
+        .surreal()
+        .query("SELECT VALUE version FROM meta:schema")
+        .await
+        .unwrap();
+    let v: Vec<serde_json::Value> = r.take(0).unwrap();
+    v[0].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn migrations_run_once_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(&options(&dir)).await.unwrap();
+        assert_eq!(version(&store).await, SCHEMA_VERSION);
+        store.organisation("acme").await.unwrap();
+    }
+    // Opening again applies nothing new and keeps the version.
+    {
+        let store = Store::open(&options(&dir)).await.unwrap();
+        assert_eq!(version(&store).await, SCHEMA_VERSION);
+        // Pretend a newer Rampart wrote this organisation's database.
+        let acme = store.organisation("acme").await.unwrap();
+        acme.surreal()
+            .query("UPDATE meta:schema SET version = 99")
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+    }
+    let store = Store::open(&options(&dir)).await.unwrap();
+    match store.organisation("acme").await {
+        Err(e @ StoreError::SchemaTooNew { found: 99, .. }) => {
+            assert!(e.to_string().contains("newer Rampart"), "{e}");
+        }
+        Err(e) => panic!("unexpected error: {e}"),
+        Ok(_) => panic!("a database from a newer schema was opened"),
+    }
+}
+
+#[tokio::test]
+async fn schemafull_tables_reject_unknown_fields() {
+    let store = Store::open(&StoreOptions {
+        url: "mem://".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let acme = store.organisation("acme").await.unwrap();
+    let r = acme
+        .surreal()
+        .query("CREATE asset:x SET name = 'n', colour = 'red'")
+        .await
+        .unwrap()
+        .check();
+    assert!(r.is_err(), "an undefined field was accepted");
+}
