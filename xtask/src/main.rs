@@ -118,7 +118,15 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     // The scale-out test runs two Rampart servers against a real SurrealDB server, built from
     // the surrealdb-server crate in its own workspace and target directory.
     let surreal = surreal_server()?;
-    run(cargo().args(["test", "--workspace", "--all-targets", "--", "--include-ignored"]).env("RAMPART_SURREAL_BIN", surreal))?;
+    run(cargo()
+        .args([
+            "test",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "--include-ignored",
+        ])
+        .env("RAMPART_SURREAL_BIN", surreal))?;
     if !quick {
         python_client()?;
     }
@@ -128,7 +136,13 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
 fn surreal_server() -> anyhow::Result<PathBuf> {
     let target = root().join("target/surreal-server");
     run(cargo()
-        .args(["build", "--quiet", "--manifest-path", "tests/surreal-server/Cargo.toml", "--target-dir"])
+        .args([
+            "build",
+            "--quiet",
+            "--manifest-path",
+            "tests/surreal-server/Cargo.toml",
+            "--target-dir",
+        ])
         .arg(&target))?;
     Ok(target.join("debug/surreal"))
 }

@@ -9,6 +9,20 @@ fn options(dir: &tempfile::TempDir) -> StoreOptions {
     }
 }
 
+/// Opens the store, waiting for the previous handle's background shutdown to release the lock.
+async fn open(dir: &tempfile::TempDir) -> Store {
+    for _ in 0..100 {
+        match Store::open(&options(dir)).await {
+            Ok(s) => return s,
+            Err(e) if e.to_string().contains("locked") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("the store stayed locked");
+}
+
 async fn version(store: &Store) -> i64 {
     let mut r = store
         .system()
@@ -24,13 +38,13 @@ async fn version(store: &Store) -> i64 {
 async fn migrations_run_once_and_a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(&options(&dir)).await.unwrap();
+        let store = open(&dir).await;
         assert_eq!(version(&store).await, SCHEMA_VERSION);
         store.organisation("acme").await.unwrap();
     }
     // Opening again applies nothing new and keeps the version.
     {
-        let store = Store::open(&options(&dir)).await.unwrap();
+        let store = open(&dir).await;
         assert_eq!(version(&store).await, SCHEMA_VERSION);
         // Pretend a newer Rampart wrote this organisation's database.
         let acme = store.organisation("acme").await.unwrap();
@@ -41,7 +55,7 @@ async fn migrations_run_once_and_a_newer_schema_is_refused() {
             .check()
             .unwrap();
     }
-    let store = Store::open(&options(&dir)).await.unwrap();
+    let store = open(&dir).await;
     match store.organisation("acme").await {
         Err(e @ StoreError::SchemaTooNew { found: 99, .. }) => {
             assert!(e.to_string().contains("newer Rampart"), "{e}");
