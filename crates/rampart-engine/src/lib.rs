@@ -38,6 +38,9 @@ pub struct Engine {
     authz: Arc<Authorizer>,
     /// Token hash → caller, for a few seconds, so a busy client does not cost a lookup per call.
     callers: Arc<Mutex<HashMap<String, (Caller, Instant)>>>,
+    /// Organisations known to exist. Organisations are never deleted, so a positive answer can be
+    /// remembered for the life of the process (also with several servers on one database).
+    known_organisations: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 impl Engine {
@@ -50,6 +53,7 @@ impl Engine {
             store,
             authz: Arc::new(authz),
             callers: Arc::default(),
+            known_organisations: Arc::default(),
         })
     }
 
