@@ -110,9 +110,24 @@ impl Engine {
     }
 
     async fn organisation_exists(&self, org: &str) -> Result<bool, EngineError> {
-        Ok(rampart_store::organisations::get(self.store.system(), org)
+        if self
+            .known_organisations
+            .lock()
+            .expect("cache lock")
+            .contains(org)
+        {
+            return Ok(true);
+        }
+        let exists = rampart_store::organisations::get(self.store.system(), org)
             .await?
-            .is_some())
+            .is_some();
+        if exists {
+            self.known_organisations
+                .lock()
+                .expect("cache lock")
+                .insert(org.to_string());
+        }
+        Ok(exists)
     }
 
     /// Forgets cached callers, after a change to users or tokens.
