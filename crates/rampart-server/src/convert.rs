@@ -1,4 +1,5 @@
-//! Domain values to API messages and back. One function per message, used by every service.
+//! Domain values to API messages and back. One function per message, used by every service
+//! (and by the CLI, which reads schemes from TOML files).
 
 use rampart_engine::domain::Invalid;
 use rampart_engine::domain::asset::{Asset, AssetFields, AssetTypeDefinition, Cia, Lifecycle};

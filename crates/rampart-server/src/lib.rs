@@ -1,7 +1,7 @@
 //! Rampart's gRPC server: tonic services that authenticate the caller, map messages to engine
 //! calls and engine errors to status codes. Health and reflection are served beside them.
 
-mod convert;
+pub mod convert;
 mod errors;
 mod services;
 

@@ -88,41 +88,9 @@ struct AssetEntry {
 /// A scheme file: `[[levels]]`, `[[labeling_rules]]`, `[[handling_rules]]`.
 pub fn scheme_from_toml(text: &str) -> anyhow::Result<rampart_proto::v1::ClassificationScheme> {
     let s: ClassificationScheme = toml::from_str(text)?;
-    Ok(rampart_proto::v1::ClassificationScheme {
-        levels: s
-            .levels
-            .into_iter()
-            .map(|l| rampart_proto::v1::Level {
-                id: l.id,
-                name: l.name,
-                description: l.description,
-                rank: 0,
-            })
-            .collect(),
-        labeling_rules: s
-            .labeling_rules
-            .into_iter()
-            .map(|r| rampart_proto::v1::LabelingRule {
-                asset_type: r.asset_type,
-                label: r.label,
-                placement: r.placement,
-            })
-            .collect(),
-        handling_rules: s
-            .handling_rules
-            .into_iter()
-            .map(|r| rampart_proto::v1::HandlingRule {
-                level: r.level,
-                asset_type: r.asset_type,
-                storage: r.storage,
-                transfer_inside: r.transfer_inside,
-                transfer_outside: r.transfer_outside,
-                disposal: r.disposal,
-            })
-            .collect(),
-        revision: 0,
-        updated_at: String::new(),
-    })
+    Ok(rampart_server::convert::scheme(
+        rampart_engine::StoredScheme::new(s, 0, String::new()),
+    ))
 }
 
 fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<T> {
