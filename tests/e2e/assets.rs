@@ -85,6 +85,29 @@ async fn inventory_to_handling(server: &Server) {
         vec![("", "restricted"), ("restricted", "confidential")]
     );
 
+    // Editing a classified asset's register entry keeps and reports its classification.
+    let moved = bob
+        .assets()
+        .update_asset(bob.req(pb::UpdateAssetRequest {
+            id: payroll.id.clone(),
+            expected_revision: 3,
+            name: payroll.name.clone(),
+            asset_type: payroll.asset_type.clone(),
+            owner: payroll.owner.clone(),
+            location: "Finance safe".into(),
+            description: String::new(),
+            cia: payroll.cia,
+            lifecycle: payroll.lifecycle.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let c = moved.classification.unwrap();
+    assert_eq!(
+        (c.level_name.as_str(), c.rank, moved.location.as_str()),
+        ("Confidential", 3, "Finance safe")
+    );
+
     maria
         .classification()
         .classify_asset(maria.req(pb::ClassifyAssetRequest {

@@ -249,7 +249,7 @@ impl Engine {
         caller: &Caller,
         org: &str,
         update: AssetUpdate,
-    ) -> Result<Asset, EngineError> {
+    ) -> Result<(Asset, Option<ClassificationScheme>), EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         let current = load(&db, &update.id).await?;
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
@@ -295,7 +295,7 @@ impl Engine {
             update.expected_revision,
         );
         db.commit(change).await?;
-        Ok(asset)
+        Ok((asset, scheme))
     }
 }
 

@@ -336,12 +336,12 @@ impl pb::asset_service_server::AssetService for Assets {
             expected_revision: r.expected_revision,
             fields,
         };
-        let a = self
+        let (a, scheme) = self
             .0
             .update_asset(&c, &org, update)
             .await
             .map_err(status)?;
-        Ok(Response::new(convert::asset(a, None)))
+        Ok(Response::new(convert::asset(a, scheme.as_ref())))
     }
 
     async fn list_asset_types(

@@ -84,21 +84,6 @@ pub async fn levels_in_use(db: &Database) -> Result<Vec<String>, StoreError> {
         .collect())
 }
 
-pub async fn count_owned_by(db: &Database, owner: &str) -> Result<u64, StoreError> {
-    let rows = db
-        .rows(
-            "SELECT count() AS n FROM asset WHERE owner = $o GROUP ALL",
-            vars([("o", Value::from(owner))]),
-            0,
-        )
-        .await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.get("n"))
-        .and_then(|n| n.as_u64())
-        .unwrap_or(0))
-}
-
 pub fn create(change: &mut Change, actor: &str, asset: &Asset) {
     records::create(
         change,
