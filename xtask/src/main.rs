@@ -5,6 +5,9 @@
 //! - `test`  runs everything CI runs: formatting, clippy, the unit and end-to-end tests, and the
 //!   Python client example against a live server.
 //! - `bench` builds optimised and measures the server over real gRPC on loopback.
+//! - `build-plugins` builds every WASM plugin (a directory with `plugin.toml` and `Cargo.toml`
+//!   under plugins/, examples/ or tests/plugins/) for wasm32-wasip2 and puts the component where
+//!   its manifest's `entry` says.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,13 +22,15 @@ fn main() -> anyhow::Result<()> {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("build-plugins") => build_plugins(),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|bench>");
+            eprintln!("usage: cargo xtask <demo|test|bench|build-plugins>");
             eprintln!(
                 "  demo   serve the example organisation on the embedded database (./rampart-data)"
             );
             eprintln!("  test   run everything CI runs");
             eprintln!("  bench  measure the server over gRPC on loopback (optimised build)");
+            eprintln!("  build-plugins  build the WASM plugins for wasm32-wasip2");
             std::process::exit(2);
         }
     }
@@ -90,6 +95,7 @@ fn format_command(cmd: &Command) -> String {
 }
 
 fn demo(extra: &[String]) -> anyhow::Result<()> {
+    build_plugins()?;
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -115,6 +121,7 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    build_plugins()?;
     // The scale-out test runs two Rampart servers against a real SurrealDB server, built from
     // the surrealdb-server crate in its own workspace and target directory.
     let surreal = surreal_server()?;
@@ -157,6 +164,7 @@ fn python_client() -> anyhow::Result<()> {
 }
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {
+    build_plugins()?;
     run(cargo()
         .args([
             "run",
@@ -167,4 +175,71 @@ fn bench(extra: &[String]) -> anyhow::Result<()> {
             "--",
         ])
         .args(extra))
+}
+
+/// Every WASM plugin source: a directory with both `plugin.toml` and `Cargo.toml`.
+fn wasm_plugin_dirs() -> anyhow::Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    for parent in ["plugins", "examples", "tests/plugins"] {
+        let Ok(entries) = std::fs::read_dir(root().join(parent)) else {
+            continue;
+        };
+        for entry in entries {
+            let dir = entry?.path();
+            if dir.join("plugin.toml").is_file() && dir.join("Cargo.toml").is_file() {
+                dirs.push(dir);
+            }
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// A `key = "value"` line of a TOML file (plugin manifests and package names are that simple).
+fn toml_string(text: &str, key: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let (k, v) = line.split_once('=')?;
+        (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// Builds each WASM plugin in its own workspace (a build script or a nested cargo on the host
+/// workspace's target directory would deadlock on its lock), all sharing `target/wasm`.
+fn build_plugins() -> anyhow::Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-wasip2"))
+        .unwrap_or(true);
+    if !installed {
+        bail!("the wasm32-wasip2 target is missing: run `rustup target add wasm32-wasip2`");
+    }
+    let target = root().join("target/wasm");
+    for dir in wasm_plugin_dirs()? {
+        let manifest = std::fs::read_to_string(dir.join("plugin.toml"))?;
+        let package = std::fs::read_to_string(dir.join("Cargo.toml"))?;
+        let entry = toml_string(&manifest, "entry")
+            .with_context(|| format!("{}: plugin.toml has no entry", dir.display()))?;
+        let name = toml_string(&package, "name")
+            .with_context(|| format!("{}: Cargo.toml has no package name", dir.display()))?;
+        run(cargo()
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "--manifest-path",
+            ])
+            .arg(dir.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target))?;
+        let built = target
+            .join("wasm32-wasip2/release")
+            .join(format!("{}.wasm", name.replace('-', "_")));
+        std::fs::copy(&built, dir.join(&entry)).with_context(|| {
+            format!("copy {} to {}", built.display(), dir.join(&entry).display())
+        })?;
+    }
+    Ok(())
 }

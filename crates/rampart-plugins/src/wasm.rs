@@ -1,0 +1,497 @@
+//! The WASM component runtime: wasmtime with the component model, WASI linked with nothing
+//! granted, memory capped by a resource limiter, CPU capped by epoch interruption (or fuel),
+//! compiled components cached on disk, and pre-instantiation so that a call only pays for a
+//! fresh store and instance (a trap can never leave state behind for the next call).
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::limits::{CpuMeter, Limits};
+use crate::risk::{self, Assessment, Input, Methodology, RiskMethodology};
+use crate::{Broke, PluginFailure};
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../../plugins/wit",
+        world: "risk-methodology",
+    });
+}
+
+use bindings::rampart::plugin::risk_types as wit;
+
+/// How often the ticker advances the epoch: the granularity of the CPU budget.
+const TICK: Duration = Duration::from_millis(10);
+
+/// One wasmtime engine shared by every WASM plugin, with its epoch ticker and compiled cache.
+pub struct WasmHost {
+    engine: Engine,
+    limits: Limits,
+    cache_dir: Option<PathBuf>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for WasmHost {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl WasmHost {
+    /// `cache_dir`: where compiled components are kept between runs (None: compile every time).
+    pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        let mut config = Config::new();
+        match limits.meter {
+            CpuMeter::Epoch => config.epoch_interruption(true),
+            CpuMeter::Fuel => config.consume_fuel(true),
+        };
+        config.max_wasm_stack(limits.stack);
+        // Plugins are small; a modest reservation keeps many instances cheap in address space.
+        config.memory_reservation((limits.memory as u64).next_power_of_two().max(1 << 24));
+        let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        if limits.meter == CpuMeter::Epoch {
+            let (engine, stop) = (engine.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("rampart-epoch".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(TICK);
+                        engine.increment_epoch();
+                    }
+                })
+                .context("start the epoch ticker")?;
+        }
+        if let Some(dir) = &cache_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("create the component cache {}", dir.display()))?;
+        }
+        Ok(WasmHost {
+            engine,
+            limits,
+            cache_dir,
+            stop,
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Loads a component from the disk cache, or compiles it and fills the cache. Returns the
+    /// component and whether it came from the cache.
+    fn component(&self, bytes: &[u8]) -> anyhow::Result<(Component, bool)> {
+        let Some(dir) = &self.cache_dir else {
+            return Ok((
+                Component::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:?}"))?,
+                false,
+            ));
+        };
+        let mut compat = std::collections::hash_map::DefaultHasher::new();
+        self.engine
+            .precompile_compatibility_hash()
+            .hash(&mut compat);
+        let key = hex::encode(
+            Sha256::new()
+                .chain_update(bytes)
+                .chain_update(compat.finish().to_le_bytes())
+                .finalize(),
+        );
+        let path = dir.join(format!("{key}.cwasm"));
+        if path.exists() {
+            // SAFETY: files in the cache directory are written only by `precompile_component`
+            // below, under a name derived from the source and the engine configuration.
+            match unsafe { Component::deserialize_file(&self.engine, &path) } {
+                Ok(c) => return Ok((c, true)),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), "ignoring unusable cache entry: {e}")
+                }
+            }
+        }
+        let compiled = self
+            .engine
+            .precompile_component(bytes)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let tmp = dir.join(format!("{key}.{}.tmp", std::process::id()));
+        if std::fs::write(&tmp, &compiled)
+            .and_then(|_| std::fs::rename(&tmp, &path))
+            .is_err()
+        {
+            let _ = std::fs::remove_file(&tmp);
+            tracing::warn!(dir = %dir.display(), "could not write the component cache");
+        }
+        // SAFETY: `compiled` was produced by this engine a moment ago.
+        let c = unsafe { Component::deserialize(&self.engine, &compiled) }
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        Ok((c, false))
+    }
+
+    fn linker(&self) -> anyhow::Result<Linker<Sandbox>> {
+        let mut linker = Linker::new(&self.engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        Ok(linker)
+    }
+
+    fn store(&self) -> Store<Sandbox> {
+        let mut store = Store::new(&self.engine, Sandbox::new(self.limits.memory));
+        store.limiter(|s| &mut s.limiter);
+        match self.limits.meter {
+            CpuMeter::Epoch => {
+                let ticks = (self.limits.cpu.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
+                store.set_epoch_deadline(ticks);
+                store.epoch_deadline_trap();
+            }
+            CpuMeter::Fuel => {
+                let _ = store.set_fuel(self.limits.fuel);
+            }
+        }
+        store
+    }
+
+    /// Loads a risk methodology component: compiles (or takes from cache), type-checks its
+    /// exports against the contract, pre-instantiates, and calls `describe` once.
+    pub fn load_risk_methodology(
+        self: &Arc<Self>,
+        plugin: &str,
+        path: &Path,
+    ) -> Result<WasmRiskMethodology, PluginFailure> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            PluginFailure::new(
+                plugin,
+                Broke::Contract,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+        let (component, _) = self.component(&bytes).map_err(|e| {
+            PluginFailure::new(
+                plugin,
+                Broke::Contract,
+                format!("not a valid WASM component: {e}"),
+            )
+        })?;
+        let linker = self
+            .linker()
+            .map_err(|e| PluginFailure::new(plugin, Broke::Contract, e.to_string()))?;
+        let pre = linker
+            .instantiate_pre(&component)
+            .and_then(bindings::RiskMethodologyPre::new)
+            .map_err(|e| {
+                PluginFailure::new(
+                    plugin,
+                    Broke::Contract,
+                    format!("does not implement the risk-methodology world: {e:?}"),
+                )
+            })?;
+        let mut loaded = WasmRiskMethodology {
+            plugin: plugin.to_string(),
+            host: self.clone(),
+            pre,
+            methodology: placeholder(),
+        };
+        let described = loaded.call(|r, s| r.call_describe(s))?;
+        let methodology = Methodology::from(described);
+        risk::check_methodology(&methodology)
+            .map_err(|e| PluginFailure::new(plugin, Broke::Contract, e))?;
+        loaded.methodology = methodology;
+        Ok(loaded)
+    }
+}
+
+fn placeholder() -> Methodology {
+    Methodology {
+        name: String::new(),
+        version: String::new(),
+        description: String::new(),
+        inputs: vec![],
+        levels: vec![],
+        acceptance: String::new(),
+    }
+}
+
+/// The state of one call's store: WASI with nothing granted, and the memory limiter.
+struct Sandbox {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: MemoryLimiter,
+}
+
+impl Sandbox {
+    fn new(memory: usize) -> Self {
+        // Nothing granted: no files, no network, no environment, no arguments; stdio discarded;
+        // clocks frozen at zero so results cannot depend on the time.
+        let wasi = WasiCtx::builder()
+            .wall_clock(FrozenClock)
+            .monotonic_clock(FrozenClock)
+            .build();
+        Sandbox {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter {
+                max: memory,
+                denied: false,
+            },
+        }
+    }
+}
+
+impl WasiView for Sandbox {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+struct FrozenClock;
+
+impl wasmtime_wasi::HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl wasmtime_wasi::HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// Caps linear memory and remembers a refusal, so a trap after a failed allocation is reported
+/// as a memory failure rather than a crash.
+struct MemoryLimiter {
+    max: usize,
+    denied: bool,
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.max {
+            self.denied = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// A risk methodology running as a WASM component.
+pub struct WasmRiskMethodology {
+    plugin: String,
+    host: Arc<WasmHost>,
+    pre: bindings::RiskMethodologyPre<Sandbox>,
+    methodology: Methodology,
+}
+
+impl WasmRiskMethodology {
+    /// One call on a fresh instance, with its failure classified.
+    fn call<R>(
+        &self,
+        f: impl FnOnce(&bindings::RiskMethodology, &mut Store<Sandbox>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginFailure> {
+        let mut store = self.host.store();
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| self.failure(&store, e))?;
+        f(&instance, &mut store).map_err(|e| self.failure(&store, e))
+    }
+
+    fn failure(&self, store: &Store<Sandbox>, e: wasmtime::Error) -> PluginFailure {
+        let limits = self.host.limits();
+        let (broke, detail) = match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) | Some(Trap::OutOfFuel) => (
+                Broke::CpuBudget,
+                format!("stopped after {} ms", limits.cpu.as_millis()),
+            ),
+            Some(Trap::StackOverflow) => (Broke::Stack, "the WASM stack overflowed".to_string()),
+            Some(_) if store.data().limiter.denied => (
+                Broke::Memory,
+                format!("asked for more than {} MiB of memory", limits.memory >> 20),
+            ),
+            Some(t) => (Broke::Crashed, format!("trapped: {t}")),
+            None if store.data().limiter.denied => (
+                Broke::Memory,
+                format!("asked for more than {} MiB of memory", limits.memory >> 20),
+            ),
+            None => (Broke::Crashed, format!("{e:?}")),
+        };
+        PluginFailure::new(&self.plugin, broke, detail)
+    }
+
+    fn checked(
+        &self,
+        r: Result<wit::Assessment, String>,
+    ) -> Result<Result<Assessment, String>, PluginFailure> {
+        match r {
+            Ok(a) => {
+                let a = Assessment::from(a);
+                risk::check_assessment(&self.methodology, &a)
+                    .map_err(|(broke, e)| PluginFailure::new(&self.plugin, broke, e))?;
+                Ok(Ok(a))
+            }
+            Err(message) if message.len() > risk::MAX_EXPLANATION_BYTES => Err(PluginFailure::new(
+                &self.plugin,
+                Broke::Output,
+                format!("an error message of {} bytes", message.len()),
+            )),
+            Err(message) => Ok(Err(message)),
+        }
+    }
+}
+
+impl RiskMethodology for WasmRiskMethodology {
+    fn methodology(&self) -> &Methodology {
+        &self.methodology
+    }
+
+    fn assess(&self, inputs: &[Input]) -> Result<Result<Assessment, String>, PluginFailure> {
+        let inputs: Vec<wit::Input> = inputs.iter().map(wit::Input::from).collect();
+        let r = self.call(|r, s| r.call_assess(s, &inputs))?;
+        self.checked(r)
+    }
+
+    fn assess_batch(
+        &self,
+        batch: &[Vec<Input>],
+    ) -> Result<Vec<Result<Assessment, String>>, PluginFailure> {
+        let wit_batch: Vec<Vec<wit::Input>> = batch
+            .iter()
+            .map(|b| b.iter().map(wit::Input::from).collect())
+            .collect();
+        let results = self.call(|r, s| r.call_assess_batch(s, &wit_batch))?;
+        if results.len() != batch.len() {
+            return Err(PluginFailure::new(
+                &self.plugin,
+                Broke::Contract,
+                format!(
+                    "assess-batch returned {} results for {} items",
+                    results.len(),
+                    batch.len()
+                ),
+            ));
+        }
+        results.into_iter().map(|r| self.checked(r)).collect()
+    }
+}
+
+impl From<&Input> for wit::Input {
+    fn from(i: &Input) -> Self {
+        wit::Input {
+            name: i.name.clone(),
+            value: match &i.value {
+                risk::InputValue::Number(n) => wit::InputValue::Number(*n),
+                risk::InputValue::Text(t) => wit::InputValue::Text(t.clone()),
+                risk::InputValue::Estimate(e) => wit::InputValue::Estimate(wit::Estimate {
+                    min: e.min,
+                    mode: e.mode,
+                    max: e.max,
+                }),
+            },
+        }
+    }
+}
+
+impl From<wit::Assessment> for Assessment {
+    fn from(a: wit::Assessment) -> Self {
+        Assessment {
+            score: a.score,
+            level: a.level,
+            acceptable: a.acceptable,
+            explanation: a.explanation,
+            metrics: a
+                .metrics
+                .into_iter()
+                .map(|m| risk::Metric {
+                    name: m.name,
+                    value: m.value,
+                })
+                .collect(),
+            exceedance_curve: a
+                .exceedance_curve
+                .into_iter()
+                .map(|p| risk::ExceedancePoint {
+                    loss: p.loss,
+                    probability: p.probability,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<wit::Methodology> for Methodology {
+    fn from(m: wit::Methodology) -> Self {
+        let range = |r: wit::NumberRange| risk::NumberRange {
+            min: r.min,
+            max: r.max,
+            unit: r.unit,
+        };
+        Methodology {
+            name: m.name,
+            version: m.version,
+            description: m.description,
+            inputs: m
+                .inputs
+                .into_iter()
+                .map(|f| risk::InputField {
+                    name: f.name,
+                    label: f.label,
+                    help: f.help,
+                    optional: f.optional,
+                    kind: match f.kind {
+                        wit::FieldKind::Scale(steps) => risk::FieldKind::Scale(
+                            steps
+                                .into_iter()
+                                .map(|s| risk::ScaleStep {
+                                    value: s.value,
+                                    name: s.name,
+                                    description: s.description,
+                                })
+                                .collect(),
+                        ),
+                        wit::FieldKind::Number(r) => risk::FieldKind::Number(range(r)),
+                        wit::FieldKind::Estimate(r) => risk::FieldKind::Estimate(range(r)),
+                    },
+                })
+                .collect(),
+            levels: m
+                .levels
+                .into_iter()
+                .map(|l| risk::RiskLevel {
+                    name: l.name,
+                    colour: l.colour,
+                    acceptable: l.acceptable,
+                    description: l.description,
+                })
+                .collect(),
+            acceptance: m.acceptance,
+        }
+    }
+}
