@@ -41,7 +41,9 @@ impl Default for Limits {
             memory: 64 * 1024 * 1024,
             stack: 512 * 1024,
             operations: 50_000_000,
-            call_depth: 64,
+            // Rhai frames are large in debug builds: 24 levels fit the 2 MiB stack of a test or
+            // tokio blocking thread with room to spare, and risk methods do not recurse deeply.
+            call_depth: 24,
             string_size: 64 * 1024,
             array_size: 200_000,
             map_size: 10_000,

@@ -106,10 +106,13 @@ impl WasmHost {
                 .finalize(),
         );
         let path = dir.join(format!("{key}.cwasm"));
-        if path.exists() {
+        // Read into memory rather than map the file: a mapped file truncated by someone else
+        // would bring the whole server down (SIGBUS).
+        if let Ok(cached) = std::fs::read(&path) {
             // SAFETY: files in the cache directory are written only by `precompile_component`
-            // below, under a name derived from the source and the engine configuration.
-            match unsafe { Component::deserialize_file(&self.engine, &path) } {
+            // below, under a name derived from the source and the engine configuration; wasmtime
+            // still checks the header and refuses an entry from another engine configuration.
+            match unsafe { Component::deserialize(&self.engine, &cached) } {
                 Ok(c) => return Ok((c, true)),
                 Err(e) => {
                     tracing::warn!(path = %path.display(), "ignoring unusable cache entry: {e}")

@@ -1,0 +1,155 @@
+//! Hostile plugins in both runtimes: each misbehaviour fails its own call with an error naming
+//! the plugin and what it broke, and the next call on the same plugin works.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rampart_plugins::risk::Input;
+use rampart_plugins::{Broke, Limits, PluginHost};
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/plugins")
+        .join(name)
+}
+
+fn host() -> PluginHost {
+    let limits = Limits {
+        cpu: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    PluginHost::new(limits, None).expect("plugin host")
+}
+
+fn inputs(mode: &str) -> Vec<Input> {
+    vec![Input::number("x", 0.5), Input::text("mode", mode)]
+}
+
+fn check(host: &PluginHost, id: &str, cases: &[(&str, Broke)]) {
+    let d = dir(id);
+    let plugin = host
+        .prepare(&d)
+        .unwrap_or_else(|e| panic!("{id}: {e} (built? run `cargo xtask build-plugins`)"));
+    let method = plugin.risk_methodology().unwrap();
+    for (mode, broke) in cases {
+        let started = Instant::now();
+        let failure = method.assess(&inputs(mode)).expect_err(mode);
+        assert_eq!(failure.plugin, id, "{mode}");
+        assert_eq!(failure.broke, *broke, "{mode}: {failure}");
+        assert!(
+            failure.to_string().starts_with(&format!("plugin {id} ")),
+            "{failure}"
+        );
+        // Within the budget plus scheduling slack; the number is printed, not asserted tightly.
+        eprintln!("{id} {mode}: {failure} after {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{mode} took {:?}",
+            started.elapsed()
+        );
+        let next = method.assess(&inputs("")).unwrap().unwrap();
+        assert_eq!(next.explanation, "fine", "after {mode}");
+    }
+    // A batch fails as a whole when one item breaks a limit, and works again afterwards.
+    let batch = vec![inputs(""), inputs(cases[0].0)];
+    assert!(method.assess_batch(&batch).is_err());
+    assert_eq!(method.assess_batch(&[inputs("")]).unwrap().len(), 1);
+}
+
+#[test]
+fn hostile_wasm_calls_fail_alone() {
+    check(
+        &host(),
+        "hostile-wasm",
+        &[
+            ("loop", Broke::CpuBudget),
+            ("recurse", Broke::Stack),
+            ("memory", Broke::Memory),
+            ("huge", Broke::Output),
+            ("trap", Broke::Crashed),
+            ("bad-level", Broke::Contract),
+            ("nan", Broke::Contract),
+        ],
+    );
+}
+
+#[test]
+fn hostile_rhai_calls_fail_alone() {
+    check(
+        &host(),
+        "hostile-rhai",
+        &[
+            ("loop", Broke::CpuBudget),
+            ("recurse", Broke::Stack),
+            ("memory", Broke::Memory),
+            ("huge", Broke::Output),
+            ("trap", Broke::Crashed),
+            ("wrong-type", Broke::Contract),
+            ("bad-level", Broke::Contract),
+            ("import", Broke::Crashed),
+        ],
+    );
+}
+
+#[test]
+fn fuel_also_stops_an_endless_loop() {
+    let limits = Limits {
+        meter: rampart_plugins::CpuMeter::Fuel,
+        fuel: 50_000_000,
+        ..Limits::default()
+    };
+    let host = PluginHost::new(limits, None).unwrap();
+    let plugin = host.prepare(&dir("hostile-wasm")).unwrap();
+    let failure = plugin
+        .risk_methodology()
+        .unwrap()
+        .assess(&inputs("loop"))
+        .unwrap_err();
+    assert_eq!(failure.broke, Broke::CpuBudget, "{failure}");
+}
+
+#[test]
+fn compiled_components_are_cached_on_disk() {
+    let cache = tempfile::tempdir().unwrap();
+    let cold = PluginHost::new(Limits::default(), Some(cache.path().to_path_buf())).unwrap();
+    let first = cold.prepare(&dir("hostile-wasm")).unwrap();
+    let entries = std::fs::read_dir(cache.path()).unwrap().count();
+    assert_eq!(entries, 1, "one compiled component in the cache");
+    let warm = PluginHost::new(Limits::default(), Some(cache.path().to_path_buf())).unwrap();
+    let second = warm.prepare(&dir("hostile-wasm")).unwrap();
+    assert_eq!(first.digest, second.digest);
+    eprintln!(
+        "cold load {:?}, from cache {:?}",
+        first.load_time, second.load_time
+    );
+    // A corrupt cache entry is ignored and replaced, not trusted.
+    for e in std::fs::read_dir(cache.path()).unwrap() {
+        std::fs::write(e.unwrap().path(), b"not a compiled component").unwrap();
+    }
+    let again = PluginHost::new(Limits::default(), Some(cache.path().to_path_buf())).unwrap();
+    assert!(again.prepare(&dir("hostile-wasm")).is_ok());
+}
+
+#[test]
+fn a_plugin_for_another_contract_or_without_assess_is_refused() {
+    let host = host();
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read_to_string(dir("hostile-rhai").join("plugin.toml")).unwrap();
+    std::fs::write(
+        tmp.path().join("plugin.toml"),
+        manifest.replace("contract = \"1.0.0\"", "contract = \"2.0.0\""),
+    )
+    .unwrap();
+    std::fs::copy(
+        dir("hostile-rhai").join("method.rhai"),
+        tmp.path().join("method.rhai"),
+    )
+    .unwrap();
+    let e = host.prepare(tmp.path()).err().unwrap().to_string();
+    assert!(e.contains("contract 2.0.0 does not match"), "{e}");
+
+    std::fs::write(tmp.path().join("plugin.toml"), &manifest).unwrap();
+    std::fs::write(tmp.path().join("method.rhai"), "fn describe() { #{} }").unwrap();
+    let e = host.prepare(tmp.path()).err().unwrap().to_string();
+    assert!(e.contains("no `assess` function"), "{e}");
+}
