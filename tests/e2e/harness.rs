@@ -22,6 +22,8 @@ pub struct Server {
     pub addr: String,
     pub db: String,
     _dir: Option<tempfile::TempDir>,
+    /// The extra `serve` arguments, kept for a restart.
+    extra: Vec<String>,
 }
 
 impl Server {
@@ -76,6 +78,7 @@ impl Server {
             addr,
             db,
             _dir: dir,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
         }
     }
 
@@ -83,8 +86,10 @@ impl Server {
     pub fn restart(mut self) -> Server {
         let dir = self._dir.take();
         let db = self.db.clone();
+        let extra = std::mem::take(&mut self.extra);
         self.stop();
-        Server::start_on(db, dir)
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        Server::start_with(db, dir, &extra)
     }
 
     /// Kills the process with SIGKILL: no shutdown, no flush.
@@ -199,6 +204,11 @@ impl Client {
     }
     pub fn audit(&self) -> AuditServiceClient<Channel> {
         AuditServiceClient::new(self.channel.clone())
+    }
+    pub fn plugins(
+        &self,
+    ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {
+        rampart_proto::v1::plugin_service_client::PluginServiceClient::new(self.channel.clone())
     }
 }
 

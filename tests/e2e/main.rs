@@ -6,5 +6,6 @@ mod harness;
 mod assets;
 mod audit;
 mod durability;
+mod plugins;
 mod scale_out;
 mod tenancy;

@@ -155,6 +155,9 @@ pub enum Resource {
     AuditTrail {
         organisation: String,
     },
+    PluginCatalog {
+        organisation: String,
+    },
 }
 
 impl Resource {
@@ -176,6 +179,7 @@ impl Resource {
                 uid("Rampart::ClassificationScheme", organisation)
             }
             Resource::AuditTrail { organisation } => uid("Rampart::AuditTrail", organisation),
+            Resource::PluginCatalog { organisation } => uid("Rampart::PluginCatalog", organisation),
         }
     }
 
@@ -216,7 +220,10 @@ impl Resource {
             ]),
             Resource::AssetRegister { organisation }
             | Resource::ClassificationScheme { organisation }
-            | Resource::AuditTrail { organisation } => one(vec![("organisation", s(organisation))]),
+            | Resource::AuditTrail { organisation }
+            | Resource::PluginCatalog { organisation } => {
+                one(vec![("organisation", s(organisation))])
+            }
             Resource::Asset {
                 organisation,
                 owner,

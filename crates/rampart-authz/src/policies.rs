@@ -25,6 +25,10 @@ pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
         "asset-owners.cedar",
         include_str!("../../../policies/asset-owners.cedar"),
     ),
+    (
+        "plugins-are-platform.cedar",
+        include_str!("../../../policies/plugins-are-platform.cedar"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -25,6 +25,9 @@ pub enum EngineError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A plugin broke a limit or the contract; it named itself and what it broke.
+    #[error(transparent)]
+    Plugin(rampart_plugins::PluginFailure),
 }
 
 impl From<StoreError> for EngineError {

@@ -8,6 +8,7 @@ mod authentication;
 mod classification;
 mod error;
 mod organisations;
+mod plugins;
 mod tokens;
 mod users;
 
@@ -23,8 +24,10 @@ pub use audit::ChainReport;
 pub use authentication::{Bootstrap, Caller};
 pub use classification::{SchemeChange, SchemeChangeResult};
 pub use error::EngineError;
+pub use plugins::{LoadReport, PluginInfo, PluginOptions};
 pub use rampart_authz::{Principal, Resource};
 pub use rampart_domain as domain;
+pub use rampart_plugins as plugin_host;
 pub use rampart_store::assets::AssetFilter;
 pub use rampart_store::classification::StoredScheme;
 pub use rampart_store::tokens::ApiToken;
@@ -41,6 +44,8 @@ pub struct Engine {
     /// Organisations known to exist. Organisations are never deleted, so a positive answer can be
     /// remembered for the life of the process (also with several servers on one database).
     known_organisations: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Risk methodologies and framework packs (see [`Engine::load_plugins`]).
+    plugins: Arc<plugins::Plugins>,
 }
 
 impl Engine {
@@ -54,6 +59,7 @@ impl Engine {
             authz: Arc::new(authz),
             callers: Arc::default(),
             known_organisations: Arc::default(),
+            plugins: Arc::new(plugins::Plugins::empty()?),
         })
     }
 

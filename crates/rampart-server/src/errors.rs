@@ -1,6 +1,7 @@
 //! Engine errors as gRPC status codes that mean what they say.
 
 use rampart_engine::EngineError;
+use rampart_engine::plugin_host::Broke;
 use tonic::{Code, Status};
 
 /// Maps an engine error to a status. INVALID_ARGUMENT names the field in the message and in the
@@ -29,6 +30,23 @@ pub fn status(e: EngineError) -> Status {
         EngineError::Conflict(m) => Status::aborted(m),
         EngineError::FailedPrecondition(m) => Status::failed_precondition(m),
         EngineError::Unavailable(m) => Status::new(Code::Unavailable, m),
+        EngineError::Plugin(f) => {
+            // Broke a limit: RESOURCE_EXHAUSTED; crashed or broke the contract: FAILED_PRECONDITION.
+            // Either way the plugin and what it broke travel in trailers for programs.
+            let mut s = match f.broke {
+                Broke::CpuBudget | Broke::Memory | Broke::Stack | Broke::Output => {
+                    Status::resource_exhausted(f.to_string())
+                }
+                Broke::Crashed | Broke::Contract => Status::failed_precondition(f.to_string()),
+            };
+            if let Ok(v) = f.plugin.parse() {
+                s.metadata_mut().insert("x-rampart-plugin", v);
+            }
+            if let Ok(v) = f.broke.as_str().parse() {
+                s.metadata_mut().insert("x-rampart-plugin-broke", v);
+            }
+            s
+        }
         EngineError::Internal(m) => {
             tracing::error!(error = %m, "internal error");
             Status::internal(m)

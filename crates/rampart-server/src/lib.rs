@@ -3,6 +3,7 @@
 
 pub mod convert;
 mod errors;
+pub mod plugins;
 mod services;
 
 use std::future::Future;
@@ -13,6 +14,7 @@ use rampart_proto::v1::asset_service_server::AssetServiceServer;
 use rampart_proto::v1::audit_service_server::AuditServiceServer;
 use rampart_proto::v1::classification_service_server::ClassificationServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
+use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::token_service_server::TokenServiceServer;
 use rampart_proto::v1::user_service_server::UserServiceServer;
 use tokio::net::TcpListener;
@@ -55,6 +57,9 @@ pub async fn serve(
     health
         .set_serving::<AuditServiceServer<services::Audit>>()
         .await;
+    health
+        .set_serving::<PluginServiceServer<plugins::Plugins>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -81,7 +86,8 @@ pub async fn serve(
         .add_service(ClassificationServiceServer::new(services::Classification(
             engine.clone(),
         )))
-        .add_service(AuditServiceServer::new(services::Audit(engine)))
+        .add_service(AuditServiceServer::new(services::Audit(engine.clone())))
+        .add_service(PluginServiceServer::new(plugins::Plugins(engine)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
 }

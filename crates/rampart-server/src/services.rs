@@ -17,7 +17,10 @@ use crate::{ORGANISATION_HEADER, convert};
 type Res<T> = Result<Response<T>, Status>;
 
 /// Authenticates the bearer token and reads the organisation header.
-async fn caller<T>(engine: &Engine, req: &Request<T>) -> Result<(Caller, String), Status> {
+pub(crate) async fn caller<T>(
+    engine: &Engine,
+    req: &Request<T>,
+) -> Result<(Caller, String), Status> {
     let md = req.metadata();
     let secret = match md.get("authorization").map(|v| v.to_str()) {
         None => "",

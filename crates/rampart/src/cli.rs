@@ -60,6 +60,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Plugins: risk methodologies (WASM components and Rhai scripts).
+    #[command(subcommand)]
+    Plugin(PluginCmd),
 }
 
 #[derive(Args, Debug)]
@@ -88,6 +91,21 @@ pub struct ServeArgs {
     /// Where the example loader writes the tokens it creates (one file per token).
     #[arg(long, default_value = ".rampart")]
     pub example_tokens: PathBuf,
+    /// A directory of shipped plugins, each in its own folder with a plugin.toml (repeatable;
+    /// default: ./plugins when it exists).
+    #[arg(long = "plugins", env = "RAMPART_PLUGINS", value_delimiter = ',')]
+    pub plugins: Vec<PathBuf>,
+    /// Where plugins installed through the API are kept (default: PATH-plugins next to a
+    /// surrealkv://PATH database; none for mem:// and ws://, which refuses installs).
+    #[arg(long, env = "RAMPART_INSTALLED_PLUGINS")]
+    pub installed_plugins: Option<PathBuf>,
+    /// Where compiled WASM components are cached (default: .cache inside the installed-plugins
+    /// directory, else .rampart/component-cache).
+    #[arg(long, env = "RAMPART_PLUGIN_CACHE")]
+    pub plugin_cache: Option<PathBuf>,
+    /// CPU budget of one plugin call, in milliseconds.
+    #[arg(long, env = "RAMPART_PLUGIN_CPU_MS", default_value_t = 2000)]
+    pub plugin_cpu_ms: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -296,4 +314,32 @@ pub enum AuditCmd {
         #[arg(long, default_value_t = 0)]
         after: u64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PluginCmd {
+    /// List the plugins the server has loaded.
+    List {
+        /// Only this kind: risk-methodology or framework-pack.
+        #[arg(long, default_value = "")]
+        kind: String,
+    },
+    /// Show a plugin and what its method declares (inputs, scales, levels, acceptance).
+    Describe { id: String },
+    /// Assess one risk with a methodology: `--input likelihood=3 --input impact=4`, a text value
+    /// as `name=text`, an estimate as `name=min,mode,max`.
+    Assess {
+        id: String,
+        #[arg(long = "input", short = 'i')]
+        inputs: Vec<String>,
+    },
+    /// Install (or upgrade) the plugin in DIR into the running server (operators).
+    Install { dir: PathBuf },
+    /// Stop serving a plugin (operators).
+    Disable { id: String },
+    /// Serve a disabled plugin again (operators).
+    Enable { id: String },
+    /// Run the plugin in DIR against the conformance cases of its kind and its own cases.json,
+    /// locally (no server needed).
+    Test { dir: PathBuf },
 }

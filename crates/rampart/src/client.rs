@@ -80,6 +80,11 @@ impl Client {
     pub fn audit(&self) -> AuditServiceClient<Channel> {
         AuditServiceClient::new(self.channel.clone())
     }
+    pub fn plugins(
+        &self,
+    ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {
+        rampart_proto::v1::plugin_service_client::PluginServiceClient::new(self.channel.clone())
+    }
 }
 
 fn rampart_server_header() -> &'static str {
@@ -93,6 +98,7 @@ pub fn explain(status: tonic::Status) -> anyhow::Error {
         Unauthenticated => " (check RAMPART_TOKEN)",
         PermissionDenied => " (ask an administrator, or use a token with the right role)",
         Aborted => " (someone changed it first: read it again and retry)",
+        ResourceExhausted => " (the plugin broke a sandbox limit; the server is fine)",
         Unavailable => " (is the server running?)",
         _ => "",
     };

@@ -6,7 +6,9 @@ use anyhow::{Context, bail};
 use rampart_proto::v1 as pb;
 use tokio_stream::StreamExt;
 
-use crate::cli::{AssetCmd, AuditCmd, ClassificationCmd, Cli, Command, OrgCmd, TokenCmd, UserCmd};
+use crate::cli::{
+    AssetCmd, AuditCmd, ClassificationCmd, Cli, Command, OrgCmd, PluginCmd, TokenCmd, UserCmd,
+};
 use crate::client::{Client, explain};
 use crate::config;
 use crate::output::{json, print_json, record, table};
@@ -15,6 +17,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = config::load(&cli.global)?;
     if let Command::Serve(args) = cli.command {
         return crate::serve::run(args, &file).await;
+    }
+    if let Command::Plugin(PluginCmd::Test { dir }) = &cli.command {
+        return crate::plugins::test(dir, cli.global.json);
     }
     let settings = config::client(&cli.global, &file)?;
     let client = Client::connect(&settings).await?;
@@ -46,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Asset(cmd) => asset(&client, cmd, as_json).await?,
         Command::Classification(cmd) => classification(&client, cmd, as_json).await?,
         Command::Audit(cmd) => audit(&client, cmd, as_json).await?,
+        Command::Plugin(cmd) => crate::plugins::run(&client, cmd, as_json).await?,
     }
     Ok(())
 }

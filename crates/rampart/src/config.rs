@@ -18,6 +18,10 @@ pub struct FileConfig {
     pub db: Option<String>,
     pub db_user: Option<String>,
     pub db_pass: Option<String>,
+    /// Directories of shipped plugins (default: ./plugins when it exists).
+    pub plugins: Option<Vec<PathBuf>>,
+    pub installed_plugins: Option<PathBuf>,
+    pub plugin_cache: Option<PathBuf>,
 }
 
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:50051";

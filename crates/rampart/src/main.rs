@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod example;
 mod output;
+mod plugins;
 mod serve;
 
 use clap::Parser;

@@ -21,10 +21,12 @@ pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
 
     let url = args
         .db
+        .clone()
         .or(file.db.clone())
         .unwrap_or_else(|| config::DEFAULT_DB.into());
     let listen = args
         .listen
+        .clone()
         .or(file.listen.clone())
         .unwrap_or_else(|| config::DEFAULT_LISTEN.into());
     let addr: SocketAddr = listen
@@ -32,13 +34,14 @@ pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
         .with_context(|| format!("--listen: '{listen}' is not an address like 127.0.0.1:50051"))?;
     let options = StoreOptions {
         url: url.clone(),
-        username: args.db_user.or(file.db_user.clone()),
-        password: args.db_pass.or(file.db_pass.clone()),
+        username: args.db_user.clone().or(file.db_user.clone()),
+        password: args.db_pass.clone().or(file.db_pass.clone()),
     };
 
-    let engine = Engine::open(&options)
+    let mut engine = Engine::open(&options)
         .await
         .with_context(|| format!("cannot open the database at {url}"))?;
+    load_plugins(&mut engine, &args, file, &url)?;
 
     let supplied = match (&args.bootstrap_token, &args.bootstrap_token_file) {
         (Some(t), _) => Some(t.trim().to_string()),
@@ -102,5 +105,74 @@ pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     rampart_server::serve(engine, listener, shutdown)
         .await
         .context("the server failed")?;
+    Ok(())
+}
+
+/// Loads the shipped and installed plugins and prints one line per plugin (a plugin that fails
+/// to load is reported and left out; the server starts anyway).
+fn load_plugins(
+    engine: &mut Engine,
+    args: &ServeArgs,
+    file: &FileConfig,
+    url: &str,
+) -> anyhow::Result<()> {
+    let mut dirs = if args.plugins.is_empty() {
+        file.plugins.clone().unwrap_or_default()
+    } else {
+        args.plugins.clone()
+    };
+    if dirs.is_empty() && std::path::Path::new("plugins").is_dir() {
+        dirs.push("plugins".into());
+    }
+    let installed = args
+        .installed_plugins
+        .clone()
+        .or(file.installed_plugins.clone())
+        .or_else(|| {
+            url.strip_prefix("surrealkv://").map(|path| {
+                std::path::PathBuf::from(format!("{}-plugins", path.trim_end_matches('/')))
+            })
+        });
+    let cache = args
+        .plugin_cache
+        .clone()
+        .or(file.plugin_cache.clone())
+        .unwrap_or_else(|| match &installed {
+            Some(dir) => dir.join(".cache"),
+            None => ".rampart/component-cache".into(),
+        });
+    let options = rampart_engine::PluginOptions {
+        dirs,
+        installed,
+        cache: Some(cache),
+        limits: rampart_engine::plugin_host::Limits {
+            cpu: std::time::Duration::from_millis(args.plugin_cpu_ms.max(10)),
+            ..Default::default()
+        },
+    };
+    let started = std::time::Instant::now();
+    let reports = engine
+        .load_plugins(&options)
+        .context("cannot set up the plugin host")?;
+    for r in &reports {
+        match &r.outcome {
+            Ok(p) => println!(
+                "plugin {} {} ({}, {}) loaded in {} ms",
+                p.id,
+                p.version,
+                p.kind,
+                p.runtime,
+                p.load_time.as_millis()
+            ),
+            Err(e) => eprintln!("plugin in {} not loaded: {e}", r.dir.display()),
+        }
+    }
+    if !reports.is_empty() {
+        println!(
+            "{} plugins loaded in {} ms",
+            reports.iter().filter(|r| r.outcome.is_ok()).count(),
+            started.elapsed().as_millis()
+        );
+    }
     Ok(())
 }
