@@ -122,6 +122,16 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         "warnings",
     ]))?;
     build_plugins()?;
+    // WASM plugins with tests of their own (the FAIR sampler) run them natively.
+    for dir in wasm_plugin_dirs()? {
+        if dir.join("tests").is_dir() {
+            run(cargo()
+                .args(["test", "--quiet", "--manifest-path"])
+                .arg(dir.join("Cargo.toml"))
+                .arg("--target-dir")
+                .arg(root().join("target/wasm-native")))?;
+        }
+    }
     // The scale-out test runs two Rampart servers against a real SurrealDB server, built from
     // the surrealdb-server crate in its own workspace and target directory.
     let surreal = surreal_server()?;

@@ -7,12 +7,15 @@
 //! - `ListAssets` latency for a page of 1,000 assets;
 //! - the server's peak resident memory (VmHWM), before and after the load.
 //!
-//! Every loop is bounded in count and time and talks only to 127.0.0.1.
+//! Every loop is bounded in count and time and talks only to 127.0.0.1. `rampart-bench plugins`
+//! or `rampart-bench server` runs one half; with no argument both run (see plugins.rs).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod plugins;
 
 use anyhow::{Context, bail};
 use rampart_proto::v1 as pb;
@@ -67,6 +70,19 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let what = std::env::args().nth(1).unwrap_or_default();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if what.is_empty() || what == "plugins" {
+        let root = root.clone();
+        tokio::task::spawn_blocking(move || plugins::run(&root)).await??;
+    }
+    if what.is_empty() || what == "server" {
+        server().await?;
+    }
+    Ok(())
+}
+
+async fn server() -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
     let bin: PathBuf = exe.with_file_name("rampart");
     if !bin.exists() {

@@ -81,7 +81,7 @@ impl RhaiScript {
         DEADLINE.with(|d| d.set(None));
         if let Err(e) = ran {
             let message = script
-                .classify(*e)
+                .classify(*e, script.limits.cpu)
                 .err()
                 .map(|f| f.detail)
                 .unwrap_or_else(|| "threw".into());
@@ -102,10 +102,12 @@ impl RhaiScript {
     /// `Ok(Err(message))`; every other error is the plugin failing.
     pub fn call(
         &self,
+        items: usize,
         function: &str,
         args: Vec<Dynamic>,
     ) -> Result<Result<Dynamic, String>, PluginFailure> {
-        DEADLINE.with(|d| d.set(Some(Instant::now() + self.limits.cpu)));
+        let budget = self.limits.budget(items);
+        DEADLINE.with(|d| d.set(Some(Instant::now() + budget)));
         // The top-level statements run before every call: that is what makes global constants
         // and imports visible inside functions (a few microseconds for a typical script).
         let mut scope = Scope::new();
@@ -116,11 +118,15 @@ impl RhaiScript {
         DEADLINE.with(|d| d.set(None));
         match result {
             Ok(v) => Ok(Ok(v)),
-            Err(e) => self.classify(*e).map(Err),
+            Err(e) => self.classify(*e, budget).map(Err),
         }
     }
 
-    fn classify(&self, e: EvalAltResult) -> Result<String, PluginFailure> {
+    fn classify(
+        &self,
+        e: EvalAltResult,
+        budget: std::time::Duration,
+    ) -> Result<String, PluginFailure> {
         let inner = innermost(&e);
         let broke = match inner {
             EvalAltResult::ErrorRuntime(value, _) => {
@@ -140,7 +146,7 @@ impl RhaiScript {
                     Broke::CpuBudget,
                     format!(
                         "stopped after {} ms or {} operations",
-                        self.limits.cpu.as_millis(),
+                        budget.as_millis(),
                         self.limits.operations
                     ),
                 ));
@@ -303,7 +309,7 @@ impl RhaiRiskMethodology {
                 ));
             }
         }
-        let described = match script.call("describe", vec![])? {
+        let described = match script.call(1, "describe", vec![])? {
             Ok(v) => v,
             Err(message) => {
                 return Err(PluginFailure::new(
@@ -340,7 +346,7 @@ impl RiskMethodology for RhaiRiskMethodology {
     fn assess(&self, inputs: &[Input]) -> Result<Result<Assessment, String>, PluginFailure> {
         match self
             .script
-            .call("assess", vec![inputs_to_dynamic(inputs)])?
+            .call(1, "assess", vec![inputs_to_dynamic(inputs)])?
         {
             Ok(v) => self.assessment(&v).map(Ok),
             Err(message) => Ok(Err(message)),
@@ -355,7 +361,10 @@ impl RiskMethodology for RhaiRiskMethodology {
             return batch.iter().map(|inputs| self.assess(inputs)).collect();
         }
         let arg: rhai::Array = batch.iter().map(|b| inputs_to_dynamic(b)).collect();
-        let value = match self.script.call("assess_batch", vec![arg.into()])? {
+        let value = match self
+            .script
+            .call(batch.len(), "assess_batch", vec![arg.into()])?
+        {
             Ok(v) => v,
             Err(message) => {
                 return Err(PluginFailure::new(

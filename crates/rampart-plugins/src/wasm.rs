@@ -143,17 +143,18 @@ impl WasmHost {
         Ok(linker)
     }
 
-    fn store(&self) -> Store<Sandbox> {
+    fn store(&self, budget: Duration) -> Store<Sandbox> {
         let mut store = Store::new(&self.engine, Sandbox::new(self.limits.memory));
         store.limiter(|s| &mut s.limiter);
         match self.limits.meter {
             CpuMeter::Epoch => {
-                let ticks = (self.limits.cpu.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
+                let ticks = (budget.as_millis() / TICK.as_millis()).max(1) as u64 + 1;
                 store.set_epoch_deadline(ticks);
                 store.epoch_deadline_trap();
             }
             CpuMeter::Fuel => {
-                let _ = store.set_fuel(self.limits.fuel);
+                let scale = (budget.as_secs_f64() / self.limits.cpu.as_secs_f64()).max(1.0);
+                let _ = store.set_fuel((self.limits.fuel as f64 * scale) as u64);
             }
         }
         store
@@ -199,7 +200,7 @@ impl WasmHost {
             pre,
             methodology: placeholder(),
         };
-        let described = loaded.call(|r, s| r.call_describe(s))?;
+        let described = loaded.call(1, |r, s| r.call_describe(s))?;
         let methodology = Methodology::from(described);
         risk::check_methodology(&methodology)
             .map_err(|e| PluginFailure::new(plugin, Broke::Contract, e))?;
@@ -317,22 +318,29 @@ impl WasmRiskMethodology {
     /// One call on a fresh instance, with its failure classified.
     fn call<R>(
         &self,
+        items: usize,
         f: impl FnOnce(&bindings::RiskMethodology, &mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
-        let mut store = self.host.store();
+        let budget = self.host.limits.budget(items);
+        let mut store = self.host.store(budget);
         let instance = self
             .pre
             .instantiate(&mut store)
-            .map_err(|e| self.failure(&store, e))?;
-        f(&instance, &mut store).map_err(|e| self.failure(&store, e))
+            .map_err(|e| self.failure(&store, e, budget))?;
+        f(&instance, &mut store).map_err(|e| self.failure(&store, e, budget))
     }
 
-    fn failure(&self, store: &Store<Sandbox>, e: wasmtime::Error) -> PluginFailure {
+    fn failure(
+        &self,
+        store: &Store<Sandbox>,
+        e: wasmtime::Error,
+        budget: Duration,
+    ) -> PluginFailure {
         let limits = self.host.limits();
         let (broke, detail) = match e.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) | Some(Trap::OutOfFuel) => (
                 Broke::CpuBudget,
-                format!("stopped after {} ms", limits.cpu.as_millis()),
+                format!("stopped after {} ms", budget.as_millis()),
             ),
             Some(Trap::StackOverflow) => (Broke::Stack, "the WASM stack overflowed".to_string()),
             Some(_) if store.data().limiter.denied => (
@@ -377,7 +385,7 @@ impl RiskMethodology for WasmRiskMethodology {
 
     fn assess(&self, inputs: &[Input]) -> Result<Result<Assessment, String>, PluginFailure> {
         let inputs: Vec<wit::Input> = inputs.iter().map(wit::Input::from).collect();
-        let r = self.call(|r, s| r.call_assess(s, &inputs))?;
+        let r = self.call(1, |r, s| r.call_assess(s, &inputs))?;
         self.checked(r)
     }
 
@@ -389,7 +397,7 @@ impl RiskMethodology for WasmRiskMethodology {
             .iter()
             .map(|b| b.iter().map(wit::Input::from).collect())
             .collect();
-        let results = self.call(|r, s| r.call_assess_batch(s, &wit_batch))?;
+        let results = self.call(batch.len(), |r, s| r.call_assess_batch(s, &wit_batch))?;
         if results.len() != batch.len() {
             return Err(PluginFailure::new(
                 &self.plugin,
