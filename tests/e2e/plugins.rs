@@ -159,6 +159,21 @@ async fn members_list_describe_and_assess_with_shipped_methodologies() {
     );
     let e = assess(&maria, "no-such-method", vec![]).await.unwrap_err();
     assert_eq!(e.code(), Code::NotFound);
+
+    // Framework packs load in both runtimes; they are listed by kind, and are not methodologies.
+    let packs = maria
+        .plugins()
+        .list_plugins(maria.req(pb::ListPluginsRequest {
+            kind: "framework-pack".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut runtimes: Vec<&str> = packs.plugins.iter().map(|p| p.runtime.as_str()).collect();
+    runtimes.sort();
+    assert_eq!(runtimes, ["rhai", "wasm"]);
+    let e = assess(&maria, "mini-pack-rhai", vec![]).await.unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
 }
 
 #[tokio::test]

@@ -7,9 +7,11 @@ pub mod conformance;
 mod failure;
 mod limits;
 pub mod manifest;
+pub mod pack;
 pub mod rhai;
 pub mod risk;
 pub mod wasm;
+mod wasm_pack;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use std::time::Instant;
 pub use failure::{Broke, PluginFailure};
 pub use limits::{CpuMeter, Limits};
 pub use manifest::{CONTRACT_VERSION, Manifest, PluginKind, Runtime};
+pub use pack::FrameworkPack;
 pub use risk::RiskMethodology;
 
 /// A loaded plugin: what it declared, the exact code (digest), and its implementation.
@@ -32,14 +35,24 @@ pub struct Plugin {
     pub implementation: Implementation,
 }
 
+#[derive(Clone)]
 pub enum Implementation {
     Risk(Arc<dyn RiskMethodology>),
+    Pack(Arc<dyn FrameworkPack>),
 }
 
 impl Plugin {
     pub fn risk_methodology(&self) -> Option<&Arc<dyn RiskMethodology>> {
         match &self.implementation {
             Implementation::Risk(r) => Some(r),
+            Implementation::Pack(_) => None,
+        }
+    }
+
+    pub fn framework_pack(&self) -> Option<&Arc<dyn FrameworkPack>> {
+        match &self.implementation {
+            Implementation::Pack(p) => Some(p),
+            Implementation::Risk(_) => None,
         }
     }
 }
@@ -51,8 +64,6 @@ pub enum LoadError {
     Manifest { dir: String, message: String },
     #[error(transparent)]
     Plugin(#[from] PluginFailure),
-    #[error("plugin {id}: {message}")]
-    Unsupported { id: String, message: String },
 }
 
 /// Every loaded plugin, by id, and the runtimes that run them.
@@ -130,15 +141,19 @@ impl PluginHost {
                 let r = rhai::RhaiRiskMethodology::load(&manifest.id, dir, &entry, &self.limits)?;
                 Implementation::Risk(Arc::new(r))
             }
-            (PluginKind::FrameworkPack, _) => {
-                return Err(LoadError::Unsupported {
-                    id: manifest.id.clone(),
-                    message: "framework packs are defined in plugins/wit but this engine does not load them yet".into(),
-                });
+            (PluginKind::FrameworkPack, Runtime::Wasm) => {
+                let p = self.wasm.load_framework_pack(&manifest.id, &entry)?;
+                Implementation::Pack(Arc::new(p))
+            }
+            (PluginKind::FrameworkPack, Runtime::Rhai) => {
+                let p = rhai::RhaiFrameworkPack::load(&manifest.id, dir, &entry, &self.limits)?;
+                Implementation::Pack(Arc::new(p))
             }
         };
-        let Implementation::Risk(r) = &implementation;
-        conformance::load_test(&manifest.id, r.as_ref())?;
+        match &implementation {
+            Implementation::Risk(r) => conformance::load_test(&manifest.id, r.as_ref())?,
+            Implementation::Pack(p) => pack::load_test(&manifest.id, p.as_ref())?,
+        }
         Ok(Plugin {
             manifest,
             dir: dir.to_path_buf(),
@@ -186,9 +201,7 @@ impl PluginHost {
             digest: current.digest.clone(),
             enabled,
             load_time: current.load_time,
-            implementation: match &current.implementation {
-                Implementation::Risk(r) => Implementation::Risk(r.clone()),
-            },
+            implementation: current.implementation.clone(),
         });
         plugins.insert(id.to_string(), updated.clone());
         Some(updated)

@@ -402,3 +402,95 @@ impl RiskMethodology for RhaiRiskMethodology {
             .collect()
     }
 }
+
+/// A framework pack written in Rhai: `catalog()`, `suggest_controls(context)` and
+/// `check(snapshot)` over maps with the WIT records' field names.
+pub struct RhaiFrameworkPack {
+    script: RhaiScript,
+    catalog: crate::pack::Catalog,
+}
+
+impl RhaiFrameworkPack {
+    pub fn load(
+        plugin: &str,
+        dir: &Path,
+        entry: &Path,
+        limits: &Limits,
+    ) -> Result<Self, PluginFailure> {
+        let script = RhaiScript::load(plugin, dir, entry, limits)?;
+        for f in ["catalog", "suggest_controls", "check"] {
+            if !script.has_function(f) {
+                return Err(PluginFailure::new(
+                    plugin,
+                    Broke::Contract,
+                    format!("the script defines no `{f}` function"),
+                ));
+            }
+        }
+        let value = match script.call(1, "catalog", vec![])? {
+            Ok(v) => v,
+            Err(message) => {
+                return Err(PluginFailure::new(
+                    plugin,
+                    Broke::Crashed,
+                    format!("catalog threw: {message}"),
+                ));
+            }
+        };
+        let catalog: crate::pack::Catalog = script.from_dynamic("catalog", &value)?;
+        crate::pack::check_catalog(&catalog)
+            .map_err(|(broke, e)| PluginFailure::new(plugin, broke, e))?;
+        Ok(RhaiFrameworkPack { script, catalog })
+    }
+
+    fn run<T: DeserializeOwned>(&self, function: &str, arg: Dynamic) -> Result<T, PluginFailure> {
+        let value = match self.script.call(1, function, vec![arg])? {
+            Ok(v) => v,
+            Err(message) => {
+                return Err(PluginFailure::new(
+                    self.script.plugin(),
+                    Broke::Crashed,
+                    format!("{function} threw: {message}"),
+                ));
+            }
+        };
+        self.script.from_dynamic(function, &value)
+    }
+
+    fn argument<T: serde::Serialize>(&self, value: &T) -> Result<Dynamic, PluginFailure> {
+        rhai::serde::to_dynamic(value).map_err(|e| {
+            PluginFailure::new(
+                self.script.plugin(),
+                Broke::Crashed,
+                format!("cannot pass the argument: {e}"),
+            )
+        })
+    }
+}
+
+impl crate::pack::FrameworkPack for RhaiFrameworkPack {
+    fn catalog(&self) -> &crate::pack::Catalog {
+        &self.catalog
+    }
+
+    fn suggest_controls(
+        &self,
+        context: &crate::pack::RiskContext,
+    ) -> Result<Vec<crate::pack::ControlSuggestion>, PluginFailure> {
+        let out: Vec<crate::pack::ControlSuggestion> =
+            self.run("suggest_controls", self.argument(context)?)?;
+        crate::pack::check_suggestions(&self.catalog, &out)
+            .map_err(|(broke, e)| PluginFailure::new(self.script.plugin(), broke, e))?;
+        Ok(out)
+    }
+
+    fn check(
+        &self,
+        snapshot: &crate::pack::Snapshot,
+    ) -> Result<Vec<crate::pack::Finding>, PluginFailure> {
+        let out: Vec<crate::pack::Finding> = self.run("check", self.argument(snapshot)?)?;
+        crate::pack::check_findings(&self.catalog, &out)
+            .map_err(|(broke, e)| PluginFailure::new(self.script.plugin(), broke, e))?;
+        Ok(out)
+    }
+}

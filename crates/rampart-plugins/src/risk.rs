@@ -146,7 +146,7 @@ pub struct Assessment {
 
 /// Accepts a whole number where a number is expected: Rhai scripts and JSON files write `3`
 /// for `3.0`, and Rhai's deserializer does not widen integers by itself.
-fn number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+pub(crate) fn number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     struct Number;
     impl serde::de::Visitor<'_> for Number {
         type Value = f64;

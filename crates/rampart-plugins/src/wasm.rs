@@ -88,7 +88,7 @@ impl WasmHost {
 
     /// Loads a component from the disk cache, or compiles it and fills the cache. Returns the
     /// component and whether it came from the cache.
-    fn component(&self, bytes: &[u8]) -> anyhow::Result<(Component, bool)> {
+    pub(crate) fn component(&self, bytes: &[u8]) -> anyhow::Result<(Component, bool)> {
         let Some(dir) = &self.cache_dir else {
             return Ok((
                 Component::new(&self.engine, bytes).map_err(|e| anyhow::anyhow!("{e:?}"))?,
@@ -137,13 +137,13 @@ impl WasmHost {
         Ok((c, false))
     }
 
-    fn linker(&self) -> anyhow::Result<Linker<Sandbox>> {
+    pub(crate) fn linker(&self) -> anyhow::Result<Linker<Sandbox>> {
         let mut linker = Linker::new(&self.engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         Ok(linker)
     }
 
-    fn store(&self, budget: Duration) -> Store<Sandbox> {
+    pub(crate) fn store(&self, budget: Duration) -> Store<Sandbox> {
         let mut store = Store::new(&self.engine, Sandbox::new(self.limits.memory));
         store.limiter(|s| &mut s.limiter);
         match self.limits.meter {
@@ -221,7 +221,7 @@ fn placeholder() -> Methodology {
 }
 
 /// The state of one call's store: WASI with nothing granted, and the memory limiter.
-struct Sandbox {
+pub(crate) struct Sandbox {
     wasi: WasiCtx,
     table: ResourceTable,
     limiter: MemoryLimiter,
@@ -336,25 +336,7 @@ impl WasmRiskMethodology {
         e: wasmtime::Error,
         budget: Duration,
     ) -> PluginFailure {
-        let limits = self.host.limits();
-        let (broke, detail) = match e.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) | Some(Trap::OutOfFuel) => (
-                Broke::CpuBudget,
-                format!("stopped after {} ms", budget.as_millis()),
-            ),
-            Some(Trap::StackOverflow) => (Broke::Stack, "the WASM stack overflowed".to_string()),
-            Some(_) if store.data().limiter.denied => (
-                Broke::Memory,
-                format!("asked for more than {} MiB of memory", limits.memory >> 20),
-            ),
-            Some(t) => (Broke::Crashed, format!("trapped: {t}")),
-            None if store.data().limiter.denied => (
-                Broke::Memory,
-                format!("asked for more than {} MiB of memory", limits.memory >> 20),
-            ),
-            None => (Broke::Crashed, format!("{e:?}")),
-        };
-        PluginFailure::new(&self.plugin, broke, detail)
+        failure(&self.plugin, self.host.limits(), store, e, budget)
     }
 
     fn checked(
@@ -505,4 +487,32 @@ impl From<wit::Methodology> for Methodology {
             acceptance: m.acceptance,
         }
     }
+}
+
+/// Classifies a failed call: which limit the plugin hit, or how it crashed.
+pub(crate) fn failure(
+    plugin: &str,
+    limits: &Limits,
+    store: &Store<Sandbox>,
+    e: wasmtime::Error,
+    budget: Duration,
+) -> PluginFailure {
+    let memory = || {
+        (
+            Broke::Memory,
+            format!("asked for more than {} MiB of memory", limits.memory >> 20),
+        )
+    };
+    let (broke, detail) = match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) | Some(Trap::OutOfFuel) => (
+            Broke::CpuBudget,
+            format!("stopped after {} ms", budget.as_millis()),
+        ),
+        Some(Trap::StackOverflow) => (Broke::Stack, "the WASM stack overflowed".to_string()),
+        Some(_) if store.data().limiter.denied => memory(),
+        Some(t) => (Broke::Crashed, format!("trapped: {t}")),
+        None if store.data().limiter.denied => memory(),
+        None => (Broke::Crashed, format!("{e:?}")),
+    };
+    PluginFailure::new(plugin, broke, detail)
 }

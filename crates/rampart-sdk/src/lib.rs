@@ -43,6 +43,22 @@ pub mod risk {
     pub use self::rampart::plugin::risk_types::*;
 }
 
+/// The `framework-pack` world: the catalog types and the `Guest` trait a pack implements.
+#[allow(clippy::too_many_arguments)] // generated lowering code for the catalog's records
+pub mod pack {
+    wit_bindgen::generate!({
+        path: "../../plugins/wit",
+        world: "framework-pack",
+        pub_export_macro: true,
+        export_macro_name: "export_framework_pack",
+        default_bindings_module: "rampart_sdk::pack",
+        runtime_path: "rampart_sdk::wit_bindgen::rt",
+    });
+
+    pub use self::rampart::plugin::pack_types::*;
+}
+
+pub use pack::export_framework_pack;
 pub use risk::export_risk_methodology;
 use risk::{Estimate, Input, InputValue};
 

@@ -245,11 +245,34 @@ pub async fn run(client: &Client, cmd: PluginCmd, as_json: bool) -> anyhow::Resu
 pub fn test(dir: &Path, as_json: bool) -> anyhow::Result<()> {
     let host = PluginHost::new(Limits::default(), None)?;
     let plugin = host.prepare(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(pack) = plugin.framework_pack() {
+        // Loading already checked the catalog and ran the pack's load test.
+        let c = pack.catalog();
+        let summary = [
+            ("framework", format!("{} {}", c.framework, c.version)),
+            ("requirements", c.requirements.len().to_string()),
+            ("controls", c.controls.len().to_string()),
+            ("mandatory information", c.mandatory.len().to_string()),
+            ("threats", c.threats.len().to_string()),
+            ("vulnerabilities", c.vulnerabilities.len().to_string()),
+            ("mappings", c.mappings.len().to_string()),
+            ("implementation steps", c.steps.len().to_string()),
+        ];
+        if as_json {
+            print_json(
+                &serde_json::json!({ "id": plugin.manifest.id, "digest": plugin.digest, "catalog": c }),
+            );
+        } else {
+            println!(
+                "{} {} ({}): catalog consistent, load test passed",
+                plugin.manifest.id, plugin.manifest.version, plugin.digest
+            );
+            record(&summary);
+        }
+        return Ok(());
+    }
     let Some(method) = plugin.risk_methodology() else {
-        bail!(
-            "{}: only risk methodologies can be tested so far",
-            plugin.manifest.id
-        );
+        bail!("{}: a plugin of an unknown kind", plugin.manifest.id);
     };
     let cases = conformance::read_cases(dir).map_err(anyhow::Error::msg)?;
     let outcomes = conformance::run(method.as_ref(), &cases);
