@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rampart_plugins::risk::{Input, RiskMethodology};
+use rampart_plugins::risk::{Assessment, Input, RiskMethodology};
 use rampart_plugins::{CpuMeter, Limits, PluginHost};
 
 const BATCH: usize = 10_000;
@@ -27,8 +27,24 @@ const MATRIX: [[usize; 5]; 5] = [
     [2, 3, 3, 4, 4],
 ];
 
-/// The method written directly in Rust over the same inputs: the baseline.
-fn native(inputs: &[Input]) -> Result<(f64, &'static str, bool), String> {
+const LIKELIHOOD: [&str; 5] = [
+    "unlikely",
+    "rather unlikely",
+    "likely",
+    "very likely",
+    "almost certain",
+];
+const IMPACT: [&str; 5] = [
+    "minor",
+    "significant",
+    "serious",
+    "critical",
+    "catastrophic",
+];
+
+/// The method written directly in Rust over the same inputs, producing the same `Assessment`
+/// (explanation included): the baseline.
+fn native(inputs: &[Input]) -> Result<Assessment, String> {
     let step = |name: &str| -> Result<usize, String> {
         let v = inputs
             .iter()
@@ -45,7 +61,20 @@ fn native(inputs: &[Input]) -> Result<(f64, &'static str, bool), String> {
     };
     let (l, i) = (step("likelihood")?, step("impact")?);
     let index = MATRIX[l - 1][i - 1];
-    Ok(((index + 1) as f64, LEVELS[index].0, LEVELS[index].1))
+    let (level, acceptable) = LEVELS[index];
+    Ok(Assessment {
+        score: (index + 1) as f64,
+        level: level.to_string(),
+        acceptable,
+        explanation: format!(
+            "likelihood {l} ({}) and impact {i} ({}) give risk level {} ({level})",
+            LIKELIHOOD[l - 1],
+            IMPACT[i - 1],
+            index + 1
+        ),
+        metrics: vec![],
+        exceedance_curve: vec![],
+    })
 }
 
 fn batch(n: usize) -> Vec<Vec<Input>> {
@@ -116,11 +145,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     println!("| implementation | batch | single calls |");
     println!("|---|---|---|");
     let native_time = best(5, || {
-        let mut acceptable = 0;
-        for i in &inputs {
-            acceptable += native(i).unwrap().2 as usize;
-        }
-        std::hint::black_box(acceptable);
+        let results: Vec<_> = inputs.iter().map(|i| native(i)).collect();
+        std::hint::black_box(results);
     });
     println!(
         "| native Rust (baseline) | {} | — |",
