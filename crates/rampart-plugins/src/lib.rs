@@ -95,6 +95,11 @@ impl PluginHost {
             Ok(entries) => entries
                 .filter_map(|e| e.ok())
                 .map(|e| e.path())
+                // Hidden directories are an install's staging area or leftovers, never plugins.
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .filter(|p| p.join(manifest::MANIFEST_FILE).is_file())
                 .collect(),
             Err(_) => vec![],

@@ -32,8 +32,6 @@ pub struct Limits {
     pub string_size: usize,
     pub array_size: usize,
     pub map_size: usize,
-    /// The largest batch one `assess-batch` call takes.
-    pub batch: usize,
 }
 
 impl Limits {
@@ -62,7 +60,6 @@ impl Default for Limits {
             string_size: 8 * 1024 * 1024,
             array_size: 1_000_000,
             map_size: 1_000_000,
-            batch: 100_000,
         }
     }
 }

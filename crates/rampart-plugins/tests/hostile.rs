@@ -153,3 +153,40 @@ fn a_plugin_for_another_contract_or_without_assess_is_refused() {
     let e = host.prepare(tmp.path()).err().unwrap().to_string();
     assert!(e.contains("no `assess` function"), "{e}");
 }
+
+#[test]
+fn load_all_skips_hidden_directories_and_reports_broken_plugins() {
+    let root = tempfile::tempdir().unwrap();
+    for name in ["good", ".staging-good-1", "broken"] {
+        let d = root.path().join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        let manifest = std::fs::read_to_string(dir("hostile-rhai").join("plugin.toml")).unwrap();
+        std::fs::write(
+            d.join("plugin.toml"),
+            manifest.replace(
+                "id = \"hostile-rhai\"",
+                &format!(
+                    "id = \"{}\"",
+                    name.trim_start_matches('.').replace('-', "x")
+                ),
+            ),
+        )
+        .unwrap();
+        let script = if name == "broken" {
+            "fn describe( {".to_string()
+        } else {
+            std::fs::read_to_string(dir("hostile-rhai").join("method.rhai")).unwrap()
+        };
+        std::fs::write(d.join("method.rhai"), script).unwrap();
+    }
+    let host = host();
+    let loaded = host.load_all(root.path());
+    assert_eq!(loaded.len(), 2, "the staging directory is not a plugin");
+    assert!(loaded.iter().any(|(d, r)| d.ends_with("good") && r.is_ok()));
+    assert!(
+        loaded
+            .iter()
+            .any(|(d, r)| d.ends_with("broken") && r.is_err())
+    );
+    assert_eq!(host.list().len(), 1);
+}
