@@ -190,3 +190,24 @@ fn load_all_skips_hidden_directories_and_reports_broken_plugins() {
     );
     assert_eq!(host.list().len(), 1);
 }
+
+#[test]
+fn a_component_of_the_wrong_world_is_refused_at_load() {
+    // The ISO 27005 methodology component, declared as a framework pack: its exports do not
+    // have the types the framework-pack world requires.
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wasm-methodology");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        source.join("risk_iso27005_wasm.wasm"),
+        tmp.path().join("pack.wasm"),
+    )
+    .expect("built? run `cargo xtask build-plugins`");
+    std::fs::write(
+        tmp.path().join("plugin.toml"),
+        "id = \"wrong-world\"\nname = \"x\"\nversion = \"1\"\nkind = \"framework-pack\"\nruntime = \"wasm\"\n\
+         entry = \"pack.wasm\"\ncontract = \"1.0.0\"\n",
+    )
+    .unwrap();
+    let e = host().prepare(tmp.path()).err().unwrap().to_string();
+    assert!(e.contains("plugin wrong-world broke the plugin contract: does not implement the framework-pack world"), "{e}");
+}
