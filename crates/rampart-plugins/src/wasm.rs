@@ -54,8 +54,8 @@ impl WasmHost {
             CpuMeter::Fuel => config.consume_fuel(true),
         };
         config.max_wasm_stack(limits.stack);
-        // Plugins are small; a modest reservation keeps many instances cheap in address space.
-        config.memory_reservation((limits.memory as u64).next_power_of_two().max(1 << 24));
+        // The default 4 GiB reservation per linear memory (virtual, on 64-bit hosts) lets
+        // Cranelift drop bounds checks; the limiter, not the reservation, caps what a plugin gets.
         let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}"))?;
         let stop = Arc::new(AtomicBool::new(false));
         if limits.meter == CpuMeter::Epoch {
