@@ -181,8 +181,14 @@ impl Engine {
         id: &str,
     ) -> Result<(Asset, Option<ClassificationScheme>), EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
-        let asset = load(&db, id).await?;
-        let scheme = get_scheme(&db).await?.map(|s| s.scheme());
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(Invalid::new("id", "is required").into());
+        }
+        // One round trip for the asset and the scheme: this is the API's hottest read.
+        let (asset, scheme) = assets::get_with_scheme(&db, id).await?;
+        let asset = asset.ok_or_else(|| EngineError::NotFound(format!("asset {id}")))?;
+        let scheme = scheme.map(|s| s.scheme());
         self.authorize(
             caller,
             "asset.read",

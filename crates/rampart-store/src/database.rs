@@ -111,6 +111,21 @@ impl Database {
         Ok(res.take(index)?)
     }
 
+    /// Runs several statements in one round trip and returns the rows of the first `count`.
+    pub async fn rows_of_each(
+        &self,
+        query: &str,
+        vars: Map<String, Value>,
+        count: usize,
+    ) -> Result<Vec<Vec<Value>>, StoreError> {
+        let mut res = self.db.query(query).bind(Value::Object(vars)).await?;
+        let errors = res.take_errors();
+        if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
+            return Err(StoreError::Database(e.to_string()));
+        }
+        (0..count).map(|i| Ok(res.take(i)?)).collect()
+    }
+
     pub async fn head(&self) -> Result<Option<(u64, String)>, StoreError> {
         let rows = self
             .rows("SELECT seq, hash FROM audit_head:chain", Map::new(), 0)
