@@ -98,6 +98,35 @@ impl RhaiScript {
         self.ast.iter_functions().any(|f| f.name == name)
     }
 
+    /// Fails unless the script defines every function its contract requires.
+    pub fn require(&self, functions: &[&str]) -> Result<(), PluginFailure> {
+        match functions.iter().find(|f| !self.has_function(f)) {
+            Some(f) => Err(PluginFailure::new(
+                &self.plugin,
+                Broke::Contract,
+                format!("the script defines no `{f}` function"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// A call where a script's `throw` is the plugin failing, not a verdict on inputs
+    /// (`describe`, `catalog`, a pack's calls, a batch as a whole).
+    pub fn call_or_fail(
+        &self,
+        items: usize,
+        function: &str,
+        args: Vec<Dynamic>,
+    ) -> Result<Dynamic, PluginFailure> {
+        self.call(items, function, args)?.map_err(|message| {
+            PluginFailure::new(
+                &self.plugin,
+                Broke::Crashed,
+                format!("{function} threw: {message}"),
+            )
+        })
+    }
+
     /// Calls a script function under the CPU budget. A script's own `throw` comes back as
     /// `Ok(Err(message))`; every other error is the plugin failing.
     pub fn call(
@@ -300,25 +329,8 @@ impl RhaiRiskMethodology {
         limits: &Limits,
     ) -> Result<Self, PluginFailure> {
         let script = RhaiScript::load(plugin, dir, entry, limits)?;
-        for f in ["describe", "assess"] {
-            if !script.has_function(f) {
-                return Err(PluginFailure::new(
-                    plugin,
-                    Broke::Contract,
-                    format!("the script defines no `{f}` function"),
-                ));
-            }
-        }
-        let described = match script.call(1, "describe", vec![])? {
-            Ok(v) => v,
-            Err(message) => {
-                return Err(PluginFailure::new(
-                    plugin,
-                    Broke::Crashed,
-                    format!("describe threw: {message}"),
-                ));
-            }
-        };
+        script.require(&["describe", "assess"])?;
+        let described = script.call_or_fail(1, "describe", vec![])?;
         let methodology: Methodology = script.from_dynamic("describe", &described)?;
         risk::check_methodology(&methodology)
             .map_err(|e| PluginFailure::new(plugin, Broke::Contract, e))?;
@@ -361,19 +373,9 @@ impl RiskMethodology for RhaiRiskMethodology {
             return batch.iter().map(|inputs| self.assess(inputs)).collect();
         }
         let arg: rhai::Array = batch.iter().map(|b| inputs_to_dynamic(b)).collect();
-        let value = match self
+        let value = self
             .script
-            .call(batch.len(), "assess_batch", vec![arg.into()])?
-        {
-            Ok(v) => v,
-            Err(message) => {
-                return Err(PluginFailure::new(
-                    self.script.plugin(),
-                    Broke::Crashed,
-                    format!("assess_batch threw: {message}"),
-                ));
-            }
-        };
+            .call_or_fail(batch.len(), "assess_batch", vec![arg.into()])?;
         let Some(items) = value.try_cast::<rhai::Array>() else {
             return Err(PluginFailure::new(
                 self.script.plugin(),
@@ -418,25 +420,8 @@ impl RhaiFrameworkPack {
         limits: &Limits,
     ) -> Result<Self, PluginFailure> {
         let script = RhaiScript::load(plugin, dir, entry, limits)?;
-        for f in ["catalog", "suggest_controls", "check"] {
-            if !script.has_function(f) {
-                return Err(PluginFailure::new(
-                    plugin,
-                    Broke::Contract,
-                    format!("the script defines no `{f}` function"),
-                ));
-            }
-        }
-        let value = match script.call(1, "catalog", vec![])? {
-            Ok(v) => v,
-            Err(message) => {
-                return Err(PluginFailure::new(
-                    plugin,
-                    Broke::Crashed,
-                    format!("catalog threw: {message}"),
-                ));
-            }
-        };
+        script.require(&["catalog", "suggest_controls", "check"])?;
+        let value = script.call_or_fail(1, "catalog", vec![])?;
         let catalog: crate::pack::Catalog = script.from_dynamic("catalog", &value)?;
         crate::pack::check_catalog(&catalog)
             .map_err(|(broke, e)| PluginFailure::new(plugin, broke, e))?;
@@ -444,16 +429,7 @@ impl RhaiFrameworkPack {
     }
 
     fn run<T: DeserializeOwned>(&self, function: &str, arg: Dynamic) -> Result<T, PluginFailure> {
-        let value = match self.script.call(1, function, vec![arg])? {
-            Ok(v) => v,
-            Err(message) => {
-                return Err(PluginFailure::new(
-                    self.script.plugin(),
-                    Broke::Crashed,
-                    format!("{function} threw: {message}"),
-                ));
-            }
-        };
+        let value = self.script.call_or_fail(1, function, vec![arg])?;
         self.script.from_dynamic(function, &value)
     }
 

@@ -40,13 +40,9 @@ fn check(host: &PluginHost, id: &str, cases: &[(&str, Broke)]) {
             failure.to_string().starts_with(&format!("plugin {id} ")),
             "{failure}"
         );
-        // Within the budget plus scheduling slack; the number is printed, not asserted tightly.
+        // The budget is enforced by the runtime (the failure says `cpu-budget` and names the
+        // budget); the time taken is printed for people, never asserted.
         eprintln!("{id} {mode}: {failure} after {:?}", started.elapsed());
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{mode} took {:?}",
-            started.elapsed()
-        );
         let next = method.assess(&inputs("")).unwrap().unwrap();
         assert_eq!(next.explanation, "fine", "after {mode}");
     }

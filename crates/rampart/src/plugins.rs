@@ -91,6 +91,15 @@ fn plugin_files(dir: &Path) -> anyhow::Result<Vec<pb::PluginFile>> {
     Ok(files)
 }
 
+/// What install, disable and enable print: the plugin as it is now.
+fn show_changed(p: pb::Plugin, what: &str, as_json: bool) {
+    if as_json {
+        print_json(&p);
+    } else {
+        println!("{what} {} {} ({})", p.id, p.version, p.digest);
+    }
+}
+
 pub async fn run(client: &Client, cmd: PluginCmd, as_json: bool) -> anyhow::Result<()> {
     let mut svc = client.plugins();
     match cmd {
@@ -205,35 +214,19 @@ pub async fn run(client: &Client, cmd: PluginCmd, as_json: bool) -> anyhow::Resu
                 .await
                 .map_err(explain)?
                 .into_inner();
-            if as_json {
-                print_json(&p);
-            } else {
-                println!("installed {} {} ({})", p.id, p.version, p.digest);
-            }
+            show_changed(p, "installed", as_json);
         }
         PluginCmd::Disable { id } => {
             let p = svc
                 .disable_plugin(client.req(pb::DisablePluginRequest { id }))
-                .await
-                .map_err(explain)?
-                .into_inner();
-            if as_json {
-                print_json(&p);
-            } else {
-                println!("disabled {} {}", p.id, p.version);
-            }
+                .await;
+            show_changed(p.map_err(explain)?.into_inner(), "disabled", as_json);
         }
         PluginCmd::Enable { id } => {
             let p = svc
                 .enable_plugin(client.req(pb::EnablePluginRequest { id }))
-                .await
-                .map_err(explain)?
-                .into_inner();
-            if as_json {
-                print_json(&p);
-            } else {
-                println!("enabled {} {}", p.id, p.version);
-            }
+                .await;
+            show_changed(p.map_err(explain)?.into_inner(), "enabled", as_json);
         }
         PluginCmd::Test { .. } => unreachable!("run locally before connecting"),
     }
