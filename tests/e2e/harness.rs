@@ -115,6 +115,11 @@ impl Server {
         }
     }
 
+    /// The server process id (to read its memory use from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     pub async fn client(&self, token: &str, org: &str) -> Client {
         Client::connect(&self.addr, token, org).await
     }
@@ -205,6 +210,12 @@ impl Client {
     pub fn audit(&self) -> AuditServiceClient<Channel> {
         AuditServiceClient::new(self.channel.clone())
     }
+    pub fn documents(
+        &self,
+    ) -> rampart_proto::v1::document_service_client::DocumentServiceClient<Channel> {
+        rampart_proto::v1::document_service_client::DocumentServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(16 * 1024 * 1024)
+    }
     pub fn plugins(
         &self,
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {
@@ -277,4 +288,39 @@ pub fn asset_request(name: &str, asset_type: &str, owner: &str) -> pb::CreateAss
         }),
         lifecycle: String::new(),
     }
+}
+
+/// Adds a user to `org` (through the operator) and returns a client for them.
+pub async fn add_user(
+    server: &Server,
+    org: &str,
+    id: &str,
+    roles: &[&str],
+    department: &str,
+    job_title: &str,
+) -> Client {
+    let op = server.operator().await.in_org(org);
+    op.users()
+        .create_user(op.req(pb::CreateUserRequest {
+            id: id.into(),
+            display_name: id.to_uppercase(),
+            email: format!("{id}@{org}.example"),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            department: department.into(),
+            job_title: job_title.into(),
+            clearance: String::new(),
+        }))
+        .await
+        .expect("create user");
+    let t = op
+        .tokens()
+        .create_token(op.req(pb::CreateTokenRequest {
+            user_id: id.into(),
+            label: "e2e".into(),
+            expires_at: String::new(),
+        }))
+        .await
+        .expect("create token")
+        .into_inner();
+    server.client(&t.secret, "").await
 }

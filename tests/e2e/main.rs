@@ -5,6 +5,7 @@ mod harness;
 
 mod assets;
 mod audit;
+mod documents;
 mod durability;
 mod plugins;
 mod scale_out;

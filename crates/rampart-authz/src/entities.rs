@@ -158,6 +158,32 @@ pub enum Resource {
     PluginCatalog {
         organisation: String,
     },
+    DocumentRegister {
+        organisation: String,
+    },
+    Document(Box<DocumentFacts>),
+}
+
+/// A document as policies see it, through the version acted on.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentFacts {
+    pub organisation: String,
+    pub id: String,
+    pub owner: String,
+    pub kind: String,
+    pub classification: String,
+    pub classification_rank: i64,
+    pub status: String,
+    pub version: i64,
+    /// The author of the version acted on (the owner while there is none).
+    pub version_author: String,
+    pub reviewers: Vec<String>,
+    pub approvers: Vec<String>,
+    pub distribution_users: Vec<String>,
+    pub distribution_roles: Vec<String>,
+    pub distribution_departments: Vec<String>,
+    pub distribution_job_titles: Vec<String>,
+    pub legal_hold: bool,
 }
 
 impl Resource {
@@ -180,6 +206,12 @@ impl Resource {
             }
             Resource::AuditTrail { organisation } => uid("Rampart::AuditTrail", organisation),
             Resource::PluginCatalog { organisation } => uid("Rampart::PluginCatalog", organisation),
+            Resource::DocumentRegister { organisation } => {
+                uid("Rampart::DocumentRegister", organisation)
+            }
+            Resource::Document(d) => {
+                uid("Rampart::Document", &format!("{}/{}", d.organisation, d.id))
+            }
         }
     }
 
@@ -221,8 +253,60 @@ impl Resource {
             Resource::AssetRegister { organisation }
             | Resource::ClassificationScheme { organisation }
             | Resource::AuditTrail { organisation }
-            | Resource::PluginCatalog { organisation } => {
+            | Resource::PluginCatalog { organisation }
+            | Resource::DocumentRegister { organisation } => {
                 one(vec![("organisation", s(organisation))])
+            }
+            Resource::Document(d) => {
+                let org = d.organisation.as_str();
+                let users = |ids: &[String]| {
+                    RestrictedExpression::new_set(
+                        ids.iter()
+                            .map(|u| RestrictedExpression::new_entity_uid(user_uid(org, u))),
+                    )
+                };
+                let groups = |type_name: &str, ids: &[String]| {
+                    RestrictedExpression::new_set(
+                        ids.iter()
+                            .map(|g| RestrictedExpression::new_entity_uid(uid(type_name, g))),
+                    )
+                };
+                let strings = |v: &[String]| RestrictedExpression::new_set(v.iter().map(|x| s(x)));
+                one(vec![
+                    ("organisation", s(org)),
+                    (
+                        "owner",
+                        RestrictedExpression::new_entity_uid(user_uid(org, &d.owner)),
+                    ),
+                    ("kind", s(&d.kind)),
+                    ("classification", s(&d.classification)),
+                    (
+                        "classification_rank",
+                        RestrictedExpression::new_long(d.classification_rank),
+                    ),
+                    ("status", s(&d.status)),
+                    ("version", RestrictedExpression::new_long(d.version)),
+                    (
+                        "version_author",
+                        RestrictedExpression::new_entity_uid(user_uid(org, &d.version_author)),
+                    ),
+                    ("reviewers", users(&d.reviewers)),
+                    ("approvers", users(&d.approvers)),
+                    ("distribution_users", users(&d.distribution_users)),
+                    (
+                        "distribution_roles",
+                        groups("Rampart::Role", &d.distribution_roles),
+                    ),
+                    (
+                        "distribution_departments",
+                        groups("Rampart::Department", &d.distribution_departments),
+                    ),
+                    (
+                        "distribution_job_titles",
+                        strings(&d.distribution_job_titles),
+                    ),
+                    ("legal_hold", RestrictedExpression::new_bool(d.legal_hold)),
+                ])
             }
             Resource::Asset {
                 organisation,

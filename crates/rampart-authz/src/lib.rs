@@ -4,7 +4,7 @@
 mod entities;
 mod policies;
 
-pub use entities::{Principal, Resource};
+pub use entities::{DocumentFacts, Principal, Resource};
 pub use policies::{DEFAULT_POLICIES, DEFAULT_SCHEMA, PolicyError};
 
 use std::str::FromStr;
@@ -319,5 +319,132 @@ mod tests {
             Authorizer::new(DEFAULT_SCHEMA, &files),
             Err(PolicyError::Validation(_))
         ));
+    }
+
+    fn document(status: &str, author: &str) -> Resource {
+        Resource::Document(Box::new(DocumentFacts {
+            organisation: "acme".into(),
+            id: "isp".into(),
+            owner: "maria".into(),
+            kind: "policy".into(),
+            classification: "internal".into(),
+            classification_rank: 1,
+            status: status.into(),
+            version: 2,
+            version_author: author.into(),
+            reviewers: vec!["rita".into()],
+            approvers: vec!["ann".into(), "bob".into()],
+            distribution_departments: vec!["Sales".into()],
+            distribution_job_titles: vec!["Engineer".into()],
+            legal_hold: false,
+            ..Default::default()
+        }))
+    }
+
+    #[test]
+    fn nobody_approves_their_own_version() {
+        let authz = Authorizer::with_defaults().unwrap();
+        let ann = user("acme", "ann", &["employee"]);
+        assert!(
+            authz
+                .authorize(&ann, "document.approve", &document("in-review", "bob"))
+                .is_ok()
+        );
+        let denied = authz
+            .authorize(&ann, "document.approve", &document("in-review", "ann"))
+            .unwrap_err();
+        assert_eq!(denied.policies, vec!["no-self-approval"]);
+        // Administrators approve only where they are named approvers.
+        let admin = user("acme", "root", &["admin"]);
+        let denied = authz
+            .authorize(&admin, "document.approve", &document("in-review", "bob"))
+            .unwrap_err();
+        assert_eq!(denied.policies, vec!["only-named-approvers"]);
+    }
+
+    #[test]
+    fn readers_need_the_distribution_list_and_a_published_version() {
+        let authz = Authorizer::with_defaults().unwrap();
+        // `user` puts everyone in Engineering with job title Engineer: on the list by job title.
+        let eve = user("acme", "eve", &["employee"]);
+        assert!(
+            authz
+                .authorize(&eve, "document.read", &document("published", "bob"))
+                .is_ok()
+        );
+        assert!(
+            authz
+                .authorize(&eve, "document.acknowledge", &document("published", "bob"))
+                .is_ok()
+        );
+        let Resource::Document(mut d) = document("published", "bob") else {
+            unreachable!()
+        };
+        d.distribution_job_titles.clear();
+        let off_list = Resource::Document(d.clone());
+        assert_eq!(
+            authz
+                .authorize(&eve, "document.read", &off_list)
+                .unwrap_err()
+                .reason,
+            "no policy permits it"
+        );
+        d.distribution_departments = vec!["Engineering".into()];
+        assert!(
+            authz
+                .authorize(&eve, "document.read", &Resource::Document(d))
+                .is_ok()
+        );
+        // A draft is hidden even from the distribution list and the ISMS manager.
+        let denied = authz
+            .authorize(&eve, "document.read", &document("draft", "bob"))
+            .unwrap_err();
+        assert_eq!(denied.policies, vec!["drafts-need-participation"]);
+        let manager = user("acme", "ivy", &["isms-manager"]);
+        assert!(
+            authz
+                .authorize(&manager, "document.read", &document("draft", "bob"))
+                .is_err()
+        );
+        assert!(
+            authz
+                .authorize(&manager, "document.publish", &document("approved", "bob"))
+                .is_ok()
+        );
+        let rita = user("acme", "rita", &["employee"]);
+        assert!(
+            authz
+                .authorize(&rita, "document.read", &document("in-review", "bob"))
+                .is_ok()
+        );
+        assert!(
+            authz
+                .authorize(&rita, "document.reject", &document("in-review", "bob"))
+                .is_ok()
+        );
+        assert!(
+            authz
+                .authorize(&rita, "document.approve", &document("in-review", "bob"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn legal_hold_blocks_disposal_for_everyone() {
+        let authz = Authorizer::with_defaults().unwrap();
+        let manager = user("acme", "ivy", &["isms-manager"]);
+        let Resource::Document(mut d) = document("obsolete", "bob") else {
+            unreachable!()
+        };
+        assert!(
+            authz
+                .authorize(&manager, "document.dispose", &Resource::Document(d.clone()))
+                .is_ok()
+        );
+        d.legal_hold = true;
+        let denied = authz
+            .authorize(&manager, "document.dispose", &Resource::Document(d))
+            .unwrap_err();
+        assert_eq!(denied.policies, vec!["legal-hold"]);
     }
 }

@@ -26,6 +26,10 @@ pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
         include_str!("../../../policies/asset-owners.cedar"),
     ),
     (
+        "documents.cedar",
+        include_str!("../../../policies/documents.cedar"),
+    ),
+    (
         "plugins-are-platform.cedar",
         include_str!("../../../policies/plugins-are-platform.cedar"),
     ),

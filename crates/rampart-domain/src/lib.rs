@@ -1,5 +1,6 @@
 //! The Rampart model: organisations, users, the asset register and the classification process
-//! (inventory → classification → labeling → handling), and the audit trail's hash chain.
+//! (inventory → classification → labeling → handling), controlled documents, and the audit
+//! trail's hash chain.
 //!
 //! Pure types and rules: no I/O, no async. Everything that can be decided without the database is
 //! decided here, so the rules are unit-tested once and shared by every caller.
@@ -7,8 +8,12 @@
 pub mod asset;
 pub mod audit;
 pub mod classification;
+pub mod document;
+pub mod document_advisor;
+pub mod document_templates;
 pub mod invalid;
 pub mod organisation;
+pub mod times;
 pub mod user;
 
 pub use invalid::Invalid;

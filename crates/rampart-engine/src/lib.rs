@@ -6,6 +6,9 @@ mod assets;
 mod audit;
 mod authentication;
 mod classification;
+mod document_advice;
+mod document_export;
+mod documents;
 mod error;
 mod organisations;
 mod plugins;
@@ -23,6 +26,12 @@ pub use assets::{AssetList, AssetListQuery, AssetUpdate};
 pub use audit::ChainReport;
 pub use authentication::{Bootstrap, Caller};
 pub use classification::{SchemeChange, SchemeChangeResult};
+pub use document_advice::{AdviceRequest, TemplateInfo};
+pub use document_export::Export;
+pub use documents::{
+    DisposalItem, DocumentListQuery, DocumentVerification, DocumentView, StepRequest, Upload,
+    VersionText,
+};
 pub use error::EngineError;
 pub use plugins::{LoadReport, PluginInfo, PluginOptions};
 pub use rampart_authz::{Principal, Resource};
@@ -30,6 +39,7 @@ pub use rampart_domain as domain;
 pub use rampart_plugins as plugin_host;
 pub use rampart_store::assets::AssetFilter;
 pub use rampart_store::classification::StoredScheme;
+pub use rampart_store::documents::{Acknowledgement, DocumentFilter, StoredSchedule};
 pub use rampart_store::tokens::ApiToken;
 pub use rampart_store::users::Operator;
 pub use tokens::NewToken;
@@ -46,7 +56,12 @@ pub struct Engine {
     known_organisations: Arc<Mutex<std::collections::HashSet<String>>>,
     /// Risk methodologies and framework packs (see [`Engine::load_plugins`]).
     plugins: Arc<plugins::Plugins>,
+    /// The largest document attachment accepted.
+    max_attachment_bytes: u64,
 }
+
+/// The default attachment limit: 100 MiB.
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 100 * 1024 * 1024;
 
 impl Engine {
     /// Opens the store (running migrations) with the default policies.
@@ -60,7 +75,14 @@ impl Engine {
             callers: Arc::default(),
             known_organisations: Arc::default(),
             plugins: Arc::new(plugins::Plugins::empty()?),
+            max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
         })
+    }
+
+    /// Sets the largest attachment accepted.
+    pub fn with_max_attachment_bytes(mut self, bytes: u64) -> Engine {
+        self.max_attachment_bytes = bytes;
+        self
     }
 
     pub fn store(&self) -> &Store {

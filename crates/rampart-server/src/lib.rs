@@ -2,6 +2,7 @@
 //! calls and engine errors to status codes. Health and reflection are served beside them.
 
 pub mod convert;
+pub mod documents;
 mod errors;
 pub mod plugins;
 mod services;
@@ -13,6 +14,7 @@ use rampart_engine::Engine;
 use rampart_proto::v1::asset_service_server::AssetServiceServer;
 use rampart_proto::v1::audit_service_server::AuditServiceServer;
 use rampart_proto::v1::classification_service_server::ClassificationServiceServer;
+use rampart_proto::v1::document_service_server::DocumentServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
 use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::token_service_server::TokenServiceServer;
@@ -60,6 +62,9 @@ pub async fn serve(
     health
         .set_serving::<PluginServiceServer<plugins::Plugins>>()
         .await;
+    health
+        .set_serving::<DocumentServiceServer<documents::Documents>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -87,6 +92,9 @@ pub async fn serve(
             engine.clone(),
         )))
         .add_service(AuditServiceServer::new(services::Audit(engine.clone())))
+        .add_service(DocumentServiceServer::new(documents::Documents(
+            engine.clone(),
+        )))
         .add_service(PluginServiceServer::new(plugins::Plugins(engine)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await

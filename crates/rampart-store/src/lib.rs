@@ -14,6 +14,7 @@ mod records;
 pub mod assets;
 pub mod audit;
 pub mod classification;
+pub mod documents;
 pub mod organisations;
 pub mod tokens;
 pub mod users;
@@ -31,17 +32,7 @@ pub fn now() -> String {
 }
 
 pub fn format_time(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.microsecond()
-    )
+    rampart_domain::times::format(t)
 }
 
 /// A new record key: time-ordered (UUID v7) so keyset paging follows creation order.

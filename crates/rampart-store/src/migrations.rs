@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -134,11 +134,122 @@ DEFINE FIELD IF NOT EXISTS revision ON classification_scheme TYPE int;
 DEFINE FIELD IF NOT EXISTS updated_at ON classification_scheme TYPE string;
 "#;
 
-/// Migration `n` (1-based) for each kind of database.
+/// Document control: documents with the state of every version, the immutable text of each
+/// version, attachments stored in chunks, acknowledgements, and the retention schedule.
+const ORGANISATION_V2: &str = r#"
+DEFINE TABLE IF NOT EXISTS document SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS kind ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS title ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS owner ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS classification ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS requirements ON document TYPE array<string>;
+DEFINE FIELD IF NOT EXISTS reviewers ON document TYPE array<string>;
+DEFINE FIELD IF NOT EXISTS approvers ON document TYPE array<string>;
+DEFINE FIELD IF NOT EXISTS quorum ON document TYPE int;
+DEFINE FIELD IF NOT EXISTS distribution ON document TYPE object;
+DEFINE FIELD IF NOT EXISTS distribution.roles ON document TYPE array<string>;
+DEFINE FIELD IF NOT EXISTS distribution.departments ON document TYPE array<string>;
+DEFINE FIELD IF NOT EXISTS distribution.job_titles ON document TYPE array<string>;
+DEFINE FIELD IF NOT EXISTS distribution.users ON document TYPE array<string>;
+DEFINE FIELD IF NOT EXISTS review_period_months ON document TYPE int;
+DEFINE FIELD IF NOT EXISTS retention ON document TYPE option<object>;
+DEFINE FIELD IF NOT EXISTS retention.period_months ON document TYPE int;
+DEFINE FIELD IF NOT EXISTS retention.method ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS legal_hold ON document TYPE bool;
+DEFINE FIELD IF NOT EXISTS last_reviewed_at ON document TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS versions ON document TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS versions[*].number ON document TYPE int;
+DEFINE FIELD IF NOT EXISTS versions[*].author ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].created_at ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].change_note ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].content_hash ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].content_size ON document TYPE int;
+DEFINE FIELD IF NOT EXISTS versions[*].attachments ON document TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].id ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].name ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].content_type ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].size ON document TYPE int;
+DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].sha256 ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].status ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].status_at ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].approvals ON document TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS versions[*].approvals[*].by ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].approvals[*].at ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].rejections ON document TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS versions[*].rejections[*].by ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].rejections[*].at ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].rejections[*].reason ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].published_at ON document TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone ON document TYPE option<object>;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.by ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.at ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.method ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.content_hash ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments ON document TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].id ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].name ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].content_type ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].size ON document TYPE int;
+DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].sha256 ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON document TYPE int;
+DEFINE FIELD IF NOT EXISTS created_at ON document TYPE string;
+DEFINE FIELD IF NOT EXISTS updated_at ON document TYPE string;
+DEFINE INDEX IF NOT EXISTS document_owner ON document FIELDS owner;
+
+DEFINE TABLE IF NOT EXISTS document_version SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS document ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS number ON document_version TYPE int;
+DEFINE FIELD IF NOT EXISTS content ON document_version TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS content_hash ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS destroyed ON document_version TYPE bool;
+DEFINE INDEX IF NOT EXISTS document_version_document ON document_version FIELDS document;
+
+DEFINE TABLE IF NOT EXISTS attachment SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS document ON attachment TYPE string;
+DEFINE FIELD IF NOT EXISTS name ON attachment TYPE string;
+DEFINE FIELD IF NOT EXISTS content_type ON attachment TYPE string;
+DEFINE FIELD IF NOT EXISTS size ON attachment TYPE int;
+DEFINE FIELD IF NOT EXISTS sha256 ON attachment TYPE string;
+DEFINE FIELD IF NOT EXISTS chunks ON attachment TYPE int;
+DEFINE FIELD IF NOT EXISTS destroyed ON attachment TYPE bool;
+DEFINE INDEX IF NOT EXISTS attachment_document ON attachment FIELDS document;
+
+-- Chunks are written before their attachment record commits; chunks without a record are an
+-- upload that failed or is in progress, never visible through the API.
+DEFINE TABLE IF NOT EXISTS attachment_chunk SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS attachment ON attachment_chunk TYPE string;
+DEFINE FIELD IF NOT EXISTS n ON attachment_chunk TYPE int;
+DEFINE FIELD IF NOT EXISTS data ON attachment_chunk TYPE bytes;
+DEFINE INDEX IF NOT EXISTS attachment_chunk_attachment ON attachment_chunk FIELDS attachment, n;
+
+DEFINE TABLE IF NOT EXISTS acknowledgement SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS document ON acknowledgement TYPE string;
+DEFINE FIELD IF NOT EXISTS version ON acknowledgement TYPE int;
+DEFINE FIELD IF NOT EXISTS user ON acknowledgement TYPE string;
+DEFINE FIELD IF NOT EXISTS at ON acknowledgement TYPE string;
+DEFINE INDEX IF NOT EXISTS acknowledgement_document ON acknowledgement FIELDS document;
+DEFINE INDEX IF NOT EXISTS acknowledgement_user ON acknowledgement FIELDS user;
+
+DEFINE TABLE IF NOT EXISTS retention_schedule SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS rules ON retention_schedule TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS rules[*].kind ON retention_schedule TYPE string;
+DEFINE FIELD IF NOT EXISTS rules[*].level ON retention_schedule TYPE string;
+DEFINE FIELD IF NOT EXISTS rules[*].retention ON retention_schedule TYPE object;
+DEFINE FIELD IF NOT EXISTS rules[*].retention.period_months ON retention_schedule TYPE int;
+DEFINE FIELD IF NOT EXISTS rules[*].retention.method ON retention_schedule TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON retention_schedule TYPE int;
+DEFINE FIELD IF NOT EXISTS updated_at ON retention_schedule TYPE string;
+"#;
+
+/// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
+/// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
     match schema {
-        Schema::System => vec![format!("{COMMON}{SYSTEM_V1}")],
-        Schema::Organisation => vec![format!("{COMMON}{ORGANISATION_V1}")],
+        Schema::System => vec![format!("{COMMON}{SYSTEM_V1}"), String::new()],
+        Schema::Organisation => vec![
+            format!("{COMMON}{ORGANISATION_V1}"),
+            ORGANISATION_V2.to_string(),
+        ],
     }
 }
 

@@ -106,6 +106,9 @@ pub struct ServeArgs {
     /// CPU budget of one plugin call, in milliseconds.
     #[arg(long, env = "RAMPART_PLUGIN_CPU_MS", default_value_t = 2000)]
     pub plugin_cpu_ms: u64,
+    /// Largest document attachment accepted, in MiB.
+    #[arg(long, env = "RAMPART_MAX_ATTACHMENT_MB", default_value_t = 100)]
+    pub max_attachment_mb: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -41,6 +41,7 @@ pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let mut engine = Engine::open(&options)
         .await
         .with_context(|| format!("cannot open the database at {url}"))?;
+    engine = engine.with_max_attachment_bytes(args.max_attachment_mb.saturating_mul(1024 * 1024));
     load_plugins(&mut engine, &args, file, &url)?;
 
     let supplied = match (&args.bootstrap_token, &args.bootstrap_token_file) {
