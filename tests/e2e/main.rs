@@ -7,6 +7,7 @@ mod assets;
 mod audit;
 mod documents;
 mod durability;
+mod example;
 mod plugins;
 mod scale_out;
 mod tenancy;

@@ -63,6 +63,9 @@ pub enum Command {
     /// Plugins: risk methodologies (WASM components and Rhai scripts).
     #[command(subcommand)]
     Plugin(PluginCmd),
+    /// Controlled documents: versions, approval, distribution, reviews, retention, disposal.
+    #[command(subcommand, alias = "doc")]
+    Document(DocumentCmd),
 }
 
 #[derive(Args, Debug)]
@@ -345,4 +348,247 @@ pub enum PluginCmd {
     /// Run the plugin in DIR against the conformance cases of its kind and its own cases.json,
     /// locally (no server needed).
     Test { dir: PathBuf },
+}
+
+/// Who a document is for and who approves it (shared by `document create` and `update`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct DocumentMeta {
+    /// policy, procedure, work-instruction, plan, record, report, template, other.
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub title: Option<String>,
+    /// User id of the owner.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Classification level key, e.g. internal.
+    #[arg(long)]
+    pub classification: Option<String>,
+    /// Framework requirements it satisfies, e.g. iso27001:5.2 (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub requirements: Option<Vec<String>>,
+    #[arg(long, value_delimiter = ',')]
+    pub reviewers: Option<Vec<String>>,
+    #[arg(long, value_delimiter = ',')]
+    pub approvers: Option<Vec<String>>,
+    /// Approvals needed (default 1).
+    #[arg(long)]
+    pub quorum: Option<u32>,
+    /// Distribution: roles (comma-separated).
+    #[arg(long = "to-roles", value_delimiter = ',')]
+    pub to_roles: Option<Vec<String>>,
+    /// Distribution: departments (comma-separated).
+    #[arg(long = "to-departments", value_delimiter = ',')]
+    pub to_departments: Option<Vec<String>>,
+    /// Distribution: job titles (comma-separated).
+    #[arg(long = "to-job-titles", value_delimiter = ',')]
+    pub to_job_titles: Option<Vec<String>>,
+    /// Distribution: users (comma-separated).
+    #[arg(long = "to-users", value_delimiter = ',')]
+    pub to_users: Option<Vec<String>>,
+    /// Review period in months (default 12).
+    #[arg(long)]
+    pub review_months: Option<u32>,
+    /// Own retention, overriding the schedule: MONTHS:METHOD, e.g. 72:shred.
+    #[arg(long)]
+    pub retention: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DocumentCmd {
+    /// Documents you may read.
+    List {
+        #[arg(long, default_value = "")]
+        owner: String,
+        #[arg(long, default_value = "")]
+        kind: String,
+    },
+    /// A document, its versions and the text of one (default: the published one, else the newest).
+    Get {
+        id: String,
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+        /// Print only the text.
+        #[arg(long)]
+        text: bool,
+    },
+    /// Create a document; its first version is a draft with the text of FILE (or a template).
+    Create {
+        /// A key such as access-control-policy (default: generated).
+        #[arg(long, default_value = "")]
+        id: String,
+        #[command(flatten)]
+        meta: DocumentMeta,
+        /// Markdown file with the text.
+        #[arg(long, conflicts_with = "template")]
+        file: Option<PathBuf>,
+        /// Start from a template (see `rampart document templates`).
+        #[arg(long)]
+        template: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Change a document's metadata (others keep their values).
+    Update {
+        id: String,
+        #[command(flatten)]
+        meta: DocumentMeta,
+    },
+    /// A new version with the text of FILE.
+    Revise {
+        id: String,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        note: String,
+    },
+    /// Submit a version for review (default: the newest).
+    Submit {
+        id: String,
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+    },
+    Approve {
+        id: String,
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+    },
+    Reject {
+        id: String,
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Publish an approved version; the one published before becomes obsolete.
+    Publish {
+        id: String,
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+    },
+    /// Take the published version out of force.
+    Withdraw {
+        id: String,
+    },
+    Archive {
+        id: String,
+        version: u32,
+    },
+    /// Record a periodic review that found no change needed.
+    Reviewed {
+        id: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Acknowledge the published version as read and understood.
+    Ack {
+        id: String,
+    },
+    /// Who acknowledged which version.
+    Acks {
+        id: String,
+    },
+    /// Differences between two versions.
+    Diff {
+        id: String,
+        from: u32,
+        to: u32,
+    },
+    /// Published documents whose review is overdue.
+    ReviewsDue {
+        /// RFC 3339 time or date (default: now).
+        #[arg(long, default_value = "")]
+        as_of: String,
+    },
+    /// Put a document under legal hold (no disposal), or release it with --release.
+    Hold {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        release: bool,
+    },
+    /// Dispose of one version whose retention has ended.
+    Dispose {
+        id: String,
+        version: u32,
+    },
+    /// Disposals that are due. Nothing is destroyed without --execute.
+    Disposals {
+        #[arg(long)]
+        execute: bool,
+    },
+    /// The retention schedule; with --file, replace it (TOML: [[rules]] kind, level, months, method).
+    Retention {
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Attach FILE to a document (a new version), streamed with progress.
+    Attach {
+        id: String,
+        file: PathBuf,
+        #[arg(long, default_value = "")]
+        content_type: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Download an attachment to OUT.
+    Download {
+        id: String,
+        attachment: String,
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Export a version with the classification marking (markdown or pdf) to OUT.
+    Export {
+        id: String,
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+        #[arg(long, default_value = "markdown")]
+        format: String,
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Recompute every stored hash of the organisation's documents.
+    Verify,
+    /// Should you write this document, and how detailed should it be?
+    Advise {
+        #[arg(long)]
+        title: String,
+        /// Framework requirement, e.g. iso27001:5.2.
+        #[arg(long, default_value = "")]
+        requirement: String,
+        /// none, low, medium, high.
+        #[arg(long, default_value = "medium")]
+        risk: String,
+        /// A law, regulation or contract requires it.
+        #[arg(long)]
+        compliance: bool,
+        /// Auditors (regulators, clients) expect a detailed document.
+        #[arg(long)]
+        auditors_expect_detail: bool,
+        /// Default: the organisation's size.
+        #[arg(long, default_value_t = 0)]
+        employees: u32,
+        #[arg(long, default_value = "medium")]
+        importance: String,
+        #[arg(long, default_value_t = 5)]
+        people: u32,
+        #[arg(long, default_value = "medium")]
+        complexity: String,
+        /// new, established, mature.
+        #[arg(long, default_value = "established")]
+        maturity: String,
+        /// daily, weekly, monthly, quarterly, yearly, rarely.
+        #[arg(long, default_value = "monthly")]
+        frequency: String,
+    },
+    /// Templates for the documents ISO 27001 makes mandatory.
+    Templates,
+    /// A template, sized to the organisation.
+    Template {
+        id: String,
+    },
 }

@@ -80,6 +80,12 @@ impl Client {
     pub fn audit(&self) -> AuditServiceClient<Channel> {
         AuditServiceClient::new(self.channel.clone())
     }
+    pub fn documents(
+        &self,
+    ) -> rampart_proto::v1::document_service_client::DocumentServiceClient<Channel> {
+        rampart_proto::v1::document_service_client::DocumentServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(16 * 1024 * 1024)
+    }
     pub fn plugins(
         &self,
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {

@@ -52,6 +52,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Classification(cmd) => classification(&client, cmd, as_json).await?,
         Command::Audit(cmd) => audit(&client, cmd, as_json).await?,
         Command::Plugin(cmd) => crate::plugins::run(&client, cmd, as_json).await?,
+        Command::Document(cmd) => crate::documents::run(&client, cmd, as_json).await?,
     }
     Ok(())
 }

@@ -6,9 +6,10 @@ use std::path::Path;
 use anyhow::Context;
 use rampart_engine::domain::asset::{AssetFields, Cia, Lifecycle};
 use rampart_engine::domain::classification::ClassificationScheme;
+use rampart_engine::domain::document::{Distribution, DocumentFields};
 use rampart_engine::domain::organisation::OrganisationFields;
 use rampart_engine::domain::user::UserFields;
-use rampart_engine::{Engine, SchemeChange};
+use rampart_engine::{Engine, SchemeChange, StepRequest};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -85,6 +86,42 @@ struct AssetEntry {
     reason: Option<String>,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DocumentsFile {
+    documents: Vec<DocumentEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DocumentEntry {
+    id: String,
+    kind: String,
+    title: String,
+    owner: String,
+    classification: String,
+    #[serde(default)]
+    requirements: Vec<String>,
+    #[serde(default)]
+    reviewers: Vec<String>,
+    #[serde(default)]
+    approvers: Vec<String>,
+    #[serde(default)]
+    quorum: u32,
+    #[serde(default)]
+    distribution_roles: Vec<String>,
+    #[serde(default)]
+    distribution_departments: Vec<String>,
+    #[serde(default)]
+    review_period_months: u32,
+    /// The first version's Markdown, relative to the example folder.
+    file: String,
+    /// Workflow steps in order: `submit:USER`, `approve:USER`, `reject:USER:REASON`,
+    /// `publish:USER`, `ack:USER`, `revise:USER:FILE:NOTE`.
+    #[serde(default)]
+    steps: Vec<String>,
+}
+
 /// A scheme file: `[[levels]]`, `[[labeling_rules]]`, `[[handling_rules]]`.
 pub fn scheme_from_toml(text: &str) -> anyhow::Result<rampart_proto::v1::ClassificationScheme> {
     let s: ClassificationScheme = toml::from_str(text)?;
@@ -103,6 +140,12 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
     let org_file: OrganisationFile = read(&dir.join("organisation.toml"))?;
     let scheme: ClassificationScheme = read(&dir.join("classification.toml"))?;
     let assets_file: AssetsFile = read(&dir.join("assets.toml"))?;
+    let documents_path = dir.join("documents.toml");
+    let documents_file: DocumentsFile = if documents_path.exists() {
+        read(&documents_path)?
+    } else {
+        DocumentsFile::default()
+    };
     let org = &org_file.organisation;
 
     let operator = engine
@@ -121,7 +164,7 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
     engine
         .create_organisation(&operator, &org.id, fields, "none")
         .await?;
-    let total = org_file.users.len() + assets_file.assets.len();
+    let total = org_file.users.len() + assets_file.assets.len() + documents_file.documents.len();
     let mut done = 0;
     let progress = |done: usize| {
         eprint!("\rloading example organisation {}: {done}/{total}", org.id);
@@ -218,6 +261,13 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
         done += 1;
         progress(done);
     }
+    for d in &documents_file.documents {
+        load_document(engine, &org.id, dir, d)
+            .await
+            .with_context(|| format!("document {}", d.id))?;
+        done += 1;
+        progress(done);
+    }
     eprintln!();
     std::fs::create_dir_all(token_dir)
         .with_context(|| format!("cannot create {}", token_dir.display()))?;
@@ -234,11 +284,83 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
         );
     }
     println!(
-        "Loaded example organisation '{}': {} users, {} assets.",
+        "Loaded example organisation '{}': {} users, {} assets, {} documents.",
         org.id,
         org_file.users.len(),
-        assets_file.assets.len()
+        assets_file.assets.len(),
+        documents_file.documents.len()
     );
+    Ok(())
+}
+
+/// Creates a document as its owner and takes its workflow steps as the users they name, through
+/// the same operations (and policies) as the API.
+async fn load_document(
+    engine: &Engine,
+    org: &str,
+    dir: &Path,
+    d: &DocumentEntry,
+) -> anyhow::Result<()> {
+    let text = |file: &str| {
+        std::fs::read_to_string(dir.join(file))
+            .with_context(|| format!("cannot read {}", dir.join(file).display()))
+    };
+    let owner = engine.act_as_user(org, &d.owner).await?;
+    let fields = DocumentFields {
+        kind: d.kind.clone(),
+        title: d.title.clone(),
+        owner: d.owner.clone(),
+        classification: d.classification.clone(),
+        requirements: d.requirements.clone(),
+        reviewers: d.reviewers.clone(),
+        approvers: d.approvers.clone(),
+        quorum: d.quorum,
+        distribution: Distribution {
+            roles: d.distribution_roles.clone(),
+            departments: d.distribution_departments.clone(),
+            ..Default::default()
+        },
+        review_period_months: d.review_period_months,
+        retention: None,
+    };
+    let mut view = engine
+        .create_document(&owner, org, &d.id, fields, &text(&d.file)?, "First issue")
+        .await?;
+    for s in &d.steps {
+        let parts: Vec<&str> = s.splitn(4, ':').collect();
+        let who = engine
+            .act_as_user(org, parts.get(1).copied().unwrap_or_default())
+            .await
+            .with_context(|| format!("step {s:?}"))?;
+        let step = StepRequest {
+            id: d.id.clone(),
+            version: 0,
+            expected_revision: view.document.revision,
+        };
+        view = match parts[0] {
+            "submit" => engine.submit_document(&who, org, step).await?,
+            "approve" => engine.approve_document(&who, org, step).await?,
+            "publish" => engine.publish_document(&who, org, step).await?,
+            "reject" => {
+                let reason = parts.get(2).copied().unwrap_or("rejected");
+                engine.reject_document(&who, org, step, reason).await?
+            }
+            "revise" => {
+                let (file, note) = (parts.get(2), parts.get(3));
+                let (Some(file), Some(note)) = (file, note) else {
+                    anyhow::bail!("step {s:?}: write revise:USER:FILE:NOTE");
+                };
+                engine
+                    .revise_document(&who, org, &d.id, view.document.revision, &text(file)?, note)
+                    .await?
+            }
+            "ack" => {
+                engine.acknowledge_document(&who, org, &d.id).await?;
+                view
+            }
+            other => anyhow::bail!("unknown step {other:?} in {s:?}"),
+        };
+    }
     Ok(())
 }
 
