@@ -8,13 +8,15 @@
 //! - the server's peak resident memory (VmHWM), before and after the load.
 //!
 //! Every loop is bounded in count and time and talks only to 127.0.0.1. `rampart-bench plugins`
-//! or `rampart-bench server` runs one half; with no argument both run (see plugins.rs).
+//! `rampart-bench server` or `rampart-bench documents` runs one part; with no argument all run
+//! (see plugins.rs and documents.rs).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod documents;
 mod plugins;
 
 use anyhow::{Context, bail};
@@ -37,7 +39,7 @@ impl Drop for Server {
     }
 }
 
-fn peak_rss_mib(pid: u32) -> anyhow::Result<f64> {
+pub(crate) fn peak_rss_mib(pid: u32) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kb: f64 = status
         .lines()
@@ -50,7 +52,7 @@ fn peak_rss_mib(pid: u32) -> anyhow::Result<f64> {
     Ok(kb / 1024.0)
 }
 
-fn req<T>(msg: T, token: &str) -> Request<T> {
+pub(crate) fn req<T>(msg: T, token: &str) -> Request<T> {
     let mut r = Request::new(msg);
     r.metadata_mut().insert(
         "authorization",
@@ -59,12 +61,12 @@ fn req<T>(msg: T, token: &str) -> Request<T> {
     r
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -79,10 +81,33 @@ async fn main() -> anyhow::Result<()> {
     if what.is_empty() || what == "server" {
         server().await?;
     }
+    if what.is_empty() || what == "documents" {
+        documents::run().await?;
+    }
     Ok(())
 }
 
-async fn server() -> anyhow::Result<()> {
+/// A running server with the example organisation, and the example's tokens.
+pub(crate) struct Running {
+    _server: Server,
+    _dir: tempfile::TempDir,
+    pub pid: u32,
+    pub url: String,
+    tokens: PathBuf,
+}
+
+impl Running {
+    pub fn token(&self, user: &str) -> anyhow::Result<String> {
+        Ok(
+            std::fs::read_to_string(self.tokens.join(format!("acme-{user}.token")))?
+                .trim()
+                .to_string(),
+        )
+    }
+}
+
+/// Starts the optimised `rampart serve` next to this binary on surrealkv in a temporary directory.
+pub(crate) fn start() -> anyhow::Result<Running> {
     let exe = std::env::current_exe()?;
     let bin: PathBuf = exe.with_file_name("rampart");
     if !bin.exists() {
@@ -120,11 +145,21 @@ async fn server() -> anyhow::Result<()> {
         }
     };
     std::thread::spawn(move || for _ in lines {});
+    Ok(Running {
+        _server: server,
+        _dir: dir,
+        pid,
+        url: format!("http://{addr}"),
+        tokens,
+    })
+}
+
+async fn server() -> anyhow::Result<()> {
+    let running = start()?;
+    let pid = running.pid;
     let rss_idle = peak_rss_mib(pid)?;
-    let token = std::fs::read_to_string(tokens.join("acme-maria.token"))?
-        .trim()
-        .to_string();
-    let url = format!("http://{addr}");
+    let token = running.token("maria")?;
+    let url = running.url.clone();
 
     // Fill the register up to ASSETS assets (the example has 31).
     let channel = Channel::from_shared(url.clone())?.connect().await?;
@@ -222,7 +257,7 @@ async fn server() -> anyhow::Result<()> {
     let elapsed = started.elapsed();
     latencies.sort();
     let rss_peak = peak_rss_mib(pid)?;
-    drop(server);
+    drop(running);
 
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
     println!("| measure | result |");

@@ -1,0 +1,305 @@
+//! `rampart-bench documents`: document control over gRPC on loopback, on the embedded default
+//! (surrealkv, fsync on every commit):
+//!
+//! - versions written per second by 16 concurrent writers, each revising its own document;
+//! - authorized reads per second (`GetDocument` of published documents by a reader on the
+//!   distribution list, so every read runs the need-to-know policies);
+//! - `DiffVersions` of two 1 MB versions;
+//! - a 50 MB attachment uploaded and downloaded, and what it adds to the server's peak RSS.
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use rampart_proto::v1 as pb;
+use rampart_proto::v1::document_service_client::DocumentServiceClient;
+use tonic::transport::Channel;
+
+use crate::{ms, peak_rss_mib, percentile, req};
+
+const WRITERS: usize = 16;
+const WRITE_SECONDS: u64 = 10;
+const READERS: usize = 16;
+const READ_SECONDS: u64 = 10;
+const DIFF_RUNS: usize = 10;
+const ATTACHMENT: usize = 50 * 1024 * 1024;
+
+async fn client(url: &str) -> anyhow::Result<DocumentServiceClient<Channel>> {
+    Ok(
+        DocumentServiceClient::new(Channel::from_shared(url.to_string())?.connect().await?)
+            .max_decoding_message_size(64 * 1024 * 1024)
+            .max_encoding_message_size(64 * 1024 * 1024),
+    )
+}
+
+fn fields(title: String) -> pb::DocumentFields {
+    pb::DocumentFields {
+        kind: "record".into(),
+        title,
+        owner: "maria".into(),
+        classification: "internal".into(),
+        approvers: vec!["raj".into()],
+        ..Default::default()
+    }
+}
+
+/// About `bytes` of Markdown in numbered lines; `variant` changes every 50th line.
+fn text(bytes: usize, variant: u32) -> String {
+    let mut s = String::with_capacity(bytes + 100);
+    let mut i = 0u32;
+    while s.len() < bytes {
+        if variant > 0 && i % 50 == 0 {
+            s.push_str(&format!("Line {i}: revised in version {variant}.\n"));
+        } else {
+            s.push_str(&format!(
+                "Line {i}: access to the production database is granted by the asset owner.\n"
+            ));
+        }
+        i += 1;
+    }
+    s
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let running = crate::start()?;
+    let maria = running.token("maria")?;
+    let tom = running.token("tom")?;
+    let url = running.url.clone();
+
+    // Versions written per second: each writer revises its own document (1 KB texts).
+    let mut setup = client(&url).await?;
+    let mut workers = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(WRITE_SECONDS);
+    for w in 0..WRITERS {
+        let d = setup
+            .create_document(req(
+                pb::CreateDocumentRequest {
+                    id: format!("bench-{w}"),
+                    fields: Some(fields(format!("Bench record {w}"))),
+                    content: text(1024, 0),
+                    change_note: String::new(),
+                },
+                &maria,
+            ))
+            .await?
+            .into_inner();
+        let mut c = client(&url).await?;
+        let token = maria.clone();
+        workers.push(tokio::spawn(async move {
+            let mut revision = d.revision;
+            let mut latencies = Vec::new();
+            let mut n = 1u32;
+            while Instant::now() < deadline && latencies.len() < 1_000_000 {
+                n += 1;
+                let t = Instant::now();
+                let r = c
+                    .revise_document(req(
+                        pb::ReviseDocumentRequest {
+                            id: format!("bench-{w}"),
+                            expected_revision: revision,
+                            content: text(1024, n),
+                            change_note: format!("revision {n}"),
+                        },
+                        &token,
+                    ))
+                    .await?
+                    .into_inner();
+                latencies.push(t.elapsed());
+                revision = r.revision;
+            }
+            Ok::<_, tonic::Status>(latencies)
+        }));
+    }
+    let started = Instant::now();
+    let mut writes = Vec::new();
+    for w in workers {
+        writes.extend(w.await??);
+    }
+    let write_time = started.elapsed();
+    writes.sort();
+
+    // Authorized reads: Tom (Engineering) reads published documents distributed to him.
+    let ids = [
+        "information-security-policy",
+        "isms-scope",
+        "classification-policy",
+        "backup-procedure",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(READ_SECONDS);
+    let mut workers = Vec::new();
+    for r in 0..READERS {
+        let mut c = client(&url).await?;
+        let token = tom.clone();
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut i = r;
+            while Instant::now() < deadline && latencies.len() < 5_000_000 {
+                let id = ids[i % ids.len()].to_string();
+                i += 1;
+                let t = Instant::now();
+                c.get_document(req(pb::GetDocumentRequest { id, version: 0 }, &token))
+                    .await?;
+                latencies.push(t.elapsed());
+            }
+            Ok::<_, tonic::Status>(latencies)
+        }));
+    }
+    let started = Instant::now();
+    let mut reads = Vec::new();
+    for w in workers {
+        reads.extend(w.await??);
+    }
+    let read_time = started.elapsed();
+    reads.sort();
+
+    // Diff of two 1 MB versions.
+    let mut c = client(&url).await?;
+    let d = c
+        .create_document(req(
+            pb::CreateDocumentRequest {
+                id: "bench-large".into(),
+                fields: Some(fields("A large record".into())),
+                content: text(1024 * 1024, 0),
+                change_note: String::new(),
+            },
+            &maria,
+        ))
+        .await?
+        .into_inner();
+    c.revise_document(req(
+        pb::ReviseDocumentRequest {
+            id: "bench-large".into(),
+            expected_revision: d.revision,
+            content: text(1024 * 1024, 2),
+            change_note: "every 50th line".into(),
+        },
+        &maria,
+    ))
+    .await?;
+    let mut diffs = Vec::new();
+    let mut changed = 0;
+    for _ in 0..DIFF_RUNS {
+        let t = Instant::now();
+        let r = c
+            .diff_versions(req(
+                pb::DiffVersionsRequest {
+                    id: "bench-large".into(),
+                    from: 1,
+                    to: 2,
+                },
+                &maria,
+            ))
+            .await?
+            .into_inner();
+        diffs.push(t.elapsed());
+        changed = r.lines_added;
+    }
+    diffs.sort();
+
+    // 50 MB up and down, and the server's peak RSS around it.
+    let rss_before = peak_rss_mib(running.pid)?;
+    let d = c
+        .get_document(req(
+            pb::GetDocumentRequest {
+                id: "bench-large".into(),
+                version: 0,
+            },
+            &maria,
+        ))
+        .await?
+        .into_inner()
+        .document
+        .unwrap_or_default();
+    let header = pb::UploadAttachmentRequest {
+        part: Some(pb::upload_attachment_request::Part::Header(
+            pb::AttachmentHeader {
+                document_id: "bench-large".into(),
+                expected_revision: d.revision,
+                name: "bench.bin".into(),
+                content_type: "application/octet-stream".into(),
+                size: ATTACHMENT as u64,
+                change_note: String::new(),
+            },
+        )),
+    };
+    const PIECE: usize = 256 * 1024;
+    let body = (0..ATTACHMENT / PIECE).map(|i| pb::UploadAttachmentRequest {
+        part: Some(pb::upload_attachment_request::Part::Chunk(
+            (0..PIECE).map(|j| ((i * 31 + j * 7) % 251) as u8).collect(),
+        )),
+    });
+    let t = Instant::now();
+    let d = c
+        .upload_attachment(req(
+            tokio_stream::iter(std::iter::once(header).chain(body)),
+            &maria,
+        ))
+        .await?
+        .into_inner();
+    let upload_time = t.elapsed();
+    let attachment = d
+        .versions
+        .last()
+        .and_then(|v| v.attachments.first())
+        .cloned()
+        .unwrap_or_default();
+    let t = Instant::now();
+    let mut stream = c
+        .download_attachment(req(
+            pb::DownloadAttachmentRequest {
+                document_id: "bench-large".into(),
+                version: 0,
+                attachment_id: attachment.id,
+            },
+            &maria,
+        ))
+        .await?
+        .into_inner();
+    let mut got = 0usize;
+    while let Some(part) = stream.message().await? {
+        got += part.data.len();
+    }
+    let download_time = t.elapsed();
+    if got != ATTACHMENT {
+        bail!("downloaded {got} bytes of {ATTACHMENT}");
+    }
+    let rss_after = peak_rss_mib(running.pid)?;
+    drop(running);
+
+    println!("| measure | result |");
+    println!("|---|---|");
+    println!(
+        "| versions written, {WRITERS} concurrent writers, {WRITE_SECONDS} s (fsync on commit) | {:.0} versions/s ({} versions) |",
+        writes.len() as f64 / write_time.as_secs_f64(),
+        writes.len()
+    );
+    println!(
+        "| ReviseDocument latency p50 / p99 | {} / {} |",
+        ms(percentile(&writes, 0.50)),
+        ms(percentile(&writes, 0.99))
+    );
+    println!(
+        "| authorized GetDocument, {READERS} concurrent readers, {READ_SECONDS} s | {:.0} reads/s ({} reads) |",
+        reads.len() as f64 / read_time.as_secs_f64(),
+        reads.len()
+    );
+    println!(
+        "| GetDocument latency p50 / p99 | {} / {} |",
+        ms(percentile(&reads, 0.50)),
+        ms(percentile(&reads, 0.99))
+    );
+    println!(
+        "| DiffVersions of two 1 MB versions ({changed} lines changed), {DIFF_RUNS} runs: min / p50 | {} / {} |",
+        ms(diffs[0]),
+        ms(percentile(&diffs, 0.50))
+    );
+    println!(
+        "| 50 MB attachment: upload / download | {:.2} s / {:.2} s |",
+        upload_time.as_secs_f64(),
+        download_time.as_secs_f64()
+    );
+    println!(
+        "| server peak RSS before / after the 50 MB transfer | {rss_before:.1} / {rss_after:.1} MiB (+{:.1} MiB) |",
+        rss_after - rss_before
+    );
+    Ok(())
+}
