@@ -47,7 +47,7 @@ fn text(bytes: usize, variant: u32) -> String {
     let mut s = String::with_capacity(bytes + 100);
     let mut i = 0u32;
     while s.len() < bytes {
-        if variant > 0 && i % 50 == 0 {
+        if variant > 0 && i.is_multiple_of(50) {
             s.push_str(&format!("Line {i}: revised in version {variant}.\n"));
         } else {
             s.push_str(&format!(
