@@ -806,3 +806,97 @@ async fn the_advisor_follows_the_articles() {
     assert!(t.content.contains("acme Ltd"), "{}", t.content);
     assert_eq!(t.info.unwrap().requirement, "iso27001:5.2");
 }
+
+#[tokio::test]
+async fn reviews_fall_due_a_period_after_publication_and_a_review_moves_the_date() {
+    let server = Server::memory();
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    let mut f = fields("maria", &["bob"], 1);
+    f.review_period_months = 12;
+    let d = maria
+        .documents()
+        .create_document(maria.req(pb::CreateDocumentRequest {
+            id: "isp".into(),
+            fields: Some(f),
+            content: "Policy".into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = maria
+        .documents()
+        .submit_document(maria.req(step("isp", 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = approve(&bob, "isp", 1, d.revision).await;
+    let d = maria
+        .documents()
+        .publish_document(maria.req(step("isp", 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let published = d.versions[0].published_at.clone();
+    let year: i32 = published[..4].parse().unwrap();
+    let shifted = |years: i32, month_day: &str| format!("{}-{month_day}", year + years);
+    let due = |as_of: String| {
+        let c = maria.clone();
+        async move {
+            c.documents()
+                .list_reviews_due(c.req(pb::ListReviewsDueRequest { as_of }))
+                .await
+                .unwrap()
+                .into_inner()
+                .documents
+                .into_iter()
+                .map(|d| d.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(d.next_review_due[..4].parse::<i32>().unwrap(), year + 1);
+    assert!(due(published.clone()).await.is_empty());
+    assert_eq!(
+        due(shifted(2, "01-01")).await,
+        vec!["isp"],
+        "overdue two years on"
+    );
+    let e = maria
+        .documents()
+        .list_reviews_due(maria.req(pb::ListReviewsDueRequest {
+            as_of: "next tuesday".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+
+    // "Reviewed, no change" is recorded and moves the next review a period on from today.
+    let before = d.next_review_due.clone();
+    let d = maria
+        .documents()
+        .review_document(maria.req(pb::ReviewDocumentRequest {
+            id: "isp".into(),
+            expected_revision: d.revision,
+            note: "Still accurate".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!d.last_reviewed_at.is_empty());
+    assert!(d.next_review_due >= before);
+    let events = maria
+        .audit()
+        .list_events(maria.req(pb::ListEventsRequest {
+            after_seq: 0,
+            entity: "document:isp".into(),
+            page_size: 0,
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    assert_eq!(
+        events.last().unwrap().operation,
+        "document.review-no-change"
+    );
+}

@@ -322,8 +322,16 @@ impl Engine {
         version: u32,
     ) -> Result<VersionText, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
-        let doc = self.load_document(&db, id).await?;
-        let scheme = get_scheme(&db).await?.map(|s| s.scheme());
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(Invalid::new("id", "is required").into());
+        }
+        // One round trip for the document, its versions, the scheme and the schedule: this is
+        // document control's hottest read.
+        let (doc, scheme, schedule) = store::get_with_context(&db, id).await?;
+        let doc = doc.ok_or_else(|| EngineError::NotFound(format!("document {id}")))?;
+        let scheme = scheme.map(|s| s.scheme());
+        let schedule = schedule.map(|s| s.schedule).unwrap_or_default();
         let v = if version == 0 {
             default_version(&doc)
         } else {
@@ -344,9 +352,8 @@ impl Engine {
                     doc.id, v.number
                 ))
             })?;
-        let schedule = self.schedule_of(&db).await?;
         Ok(VersionText {
-            view: self.view(caller, &org, doc, scheme.as_ref(), &schedule.schedule),
+            view: self.view(caller, &org, doc, scheme.as_ref(), &schedule),
             number: v.number,
             text,
         })
@@ -409,12 +416,13 @@ impl Engine {
     ) -> Result<DocumentView, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         let mut doc = self.load_document(&db, id).await?;
+        let before = doc.clone();
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
-        let before = facts(&org, &doc, doc.latest(), scheme.as_ref());
-        self.authorize(caller, "document.edit", &before)?;
+        let resource = facts(&org, &doc, doc.latest(), scheme.as_ref());
+        self.authorize(caller, "document.edit", &resource)?;
         let fields = fields.validate()?;
         if fields.distribution != doc.distribution {
-            self.authorize(caller, "document.distribute", &before)?;
+            self.authorize(caller, "document.distribute", &resource)?;
         }
         check_revision("document", &doc.id, doc.revision, expected_revision)?;
         self.check_document_references(
@@ -432,6 +440,7 @@ impl Engine {
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             expected_revision,
             "document.update",
@@ -441,10 +450,12 @@ impl Engine {
         self.view_of(caller, &org, &db, doc).await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn save(
         &self,
         caller: &Caller,
         db: &Database,
+        before: &Document,
         doc: &mut Document,
         expected: u64,
         operation: &str,
@@ -455,7 +466,14 @@ impl Engine {
         // The revision check comes first, so a stale request fails as a conflict (ABORTED)
         // before anything else in the change can fail for another reason.
         let mut ordered = Change::new();
-        store::update(&mut ordered, &caller.actor(), operation, doc, expected);
+        store::update(
+            &mut ordered,
+            &caller.actor(),
+            operation,
+            before,
+            doc,
+            expected,
+        );
         ordered.push(&change.statements, std::mem::take(&mut change.vars));
         ordered.drafts.append(&mut change.drafts);
         db.commit(ordered).await?;
@@ -474,6 +492,7 @@ impl Engine {
     ) -> Result<DocumentView, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         let mut doc = self.load_document(&db, id).await?;
+        let before = doc.clone();
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         self.authorize(
             caller,
@@ -502,6 +521,7 @@ impl Engine {
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             expected_revision,
             "document.revise",
@@ -550,11 +570,13 @@ impl Engine {
         req: StepRequest,
     ) -> Result<DocumentView, EngineError> {
         let (org, db, mut doc) = self.for_step(caller, org, &req, "document.submit").await?;
+        let before = doc.clone();
         let n = Self::step_version(&doc, &req);
         doc.submit(n, &rampart_store::now())?;
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             req.expected_revision,
             "document.submit",
@@ -572,6 +594,7 @@ impl Engine {
         req: StepRequest,
     ) -> Result<DocumentView, EngineError> {
         let (org, db, mut doc) = self.for_step(caller, org, &req, "document.approve").await?;
+        let before = doc.clone();
         let n = Self::step_version(&doc, &req);
         let reached = doc.approve(n, &user_key(caller), &rampart_store::now())?;
         let op = if reached {
@@ -582,6 +605,7 @@ impl Engine {
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             req.expected_revision,
             op,
@@ -600,11 +624,13 @@ impl Engine {
     ) -> Result<DocumentView, EngineError> {
         let reason = document::validate_reason("reason", reason)?;
         let (org, db, mut doc) = self.for_step(caller, org, &req, "document.reject").await?;
+        let before = doc.clone();
         let n = Self::step_version(&doc, &req);
         doc.reject(n, &user_key(caller), &rampart_store::now(), &reason)?;
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             req.expected_revision,
             "document.reject",
@@ -622,11 +648,13 @@ impl Engine {
         req: StepRequest,
     ) -> Result<DocumentView, EngineError> {
         let (org, db, mut doc) = self.for_step(caller, org, &req, "document.publish").await?;
+        let before = doc.clone();
         let n = Self::step_version(&doc, &req);
         doc.publish(n, &rampart_store::now())?;
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             req.expected_revision,
             "document.publish",
@@ -646,10 +674,12 @@ impl Engine {
         let (org, db, mut doc) = self
             .for_step(caller, org, &req, "document.withdraw")
             .await?;
+        let before = doc.clone();
         doc.withdraw(&rampart_store::now())?;
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             req.expected_revision,
             "document.withdraw",
@@ -666,11 +696,13 @@ impl Engine {
         req: StepRequest,
     ) -> Result<DocumentView, EngineError> {
         let (org, db, mut doc) = self.for_step(caller, org, &req, "document.archive").await?;
+        let before = doc.clone();
         let n = Self::step_version(&doc, &req);
         doc.archive(n, &rampart_store::now())?;
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             req.expected_revision,
             "document.archive",
@@ -693,6 +725,7 @@ impl Engine {
         let _note = document::optional_note("note", note)?;
         let (org, db) = self.organisation_db(caller, org).await?;
         let mut doc = self.load_document(&db, id).await?;
+        let before = doc.clone();
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         self.authorize(
             caller,
@@ -704,6 +737,7 @@ impl Engine {
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             expected_revision,
             "document.review-no-change",
@@ -867,6 +901,7 @@ impl Engine {
         let _reason = document::validate_reason("reason", reason)?;
         let (org, db) = self.organisation_db(caller, org).await?;
         let mut doc = self.load_document(&db, id).await?;
+        let before = doc.clone();
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         self.authorize(
             caller,
@@ -880,8 +915,16 @@ impl Engine {
         } else {
             "document.legal-hold-release"
         };
-        self.save(caller, &db, &mut doc, expected_revision, op, Change::new())
-            .await?;
+        self.save(
+            caller,
+            &db,
+            &before,
+            &mut doc,
+            expected_revision,
+            op,
+            Change::new(),
+        )
+        .await?;
         self.view_of(caller, &org, &db, doc).await
     }
 
@@ -894,12 +937,14 @@ impl Engine {
         req: StepRequest,
     ) -> Result<(DocumentView, Tombstone), EngineError> {
         let (org, db, mut doc) = self.for_step(caller, org, &req, "document.dispose").await?;
+        let before = doc.clone();
         let schedule = self.schedule_of(&db).await?;
         let (tombstone, change) =
             self.disposal(caller, &mut doc, req.version, &schedule.schedule)?;
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             req.expected_revision,
             "document.dispose-version",
@@ -985,6 +1030,7 @@ impl Engine {
         let mut out = Vec::new();
         for (at, id, number, r) in due {
             let mut doc = self.load_document(&db, &id).await?;
+            let before = doc.clone();
             let mut item = DisposalItem {
                 document: id.clone(),
                 title: doc.title.clone(),
@@ -1007,6 +1053,7 @@ impl Engine {
                             .save(
                                 caller,
                                 &db,
+                                &before,
                                 &mut doc,
                                 expected,
                                 "document.dispose-version",
@@ -1248,6 +1295,7 @@ impl Engine {
         let sha = hex::encode(sha2::Digest::finalize(std::mem::take(&mut upload.hasher)));
         let db = upload.db.clone();
         let mut doc = self.load_document(&db, &upload.document).await?;
+        let before = doc.clone();
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         self.authorize(
             caller,
@@ -1305,6 +1353,7 @@ impl Engine {
         self.save(
             caller,
             &db,
+            &before,
             &mut doc,
             upload.expected_revision,
             "document.attach",

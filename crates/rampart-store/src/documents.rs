@@ -9,7 +9,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD as BASE64, STANDARD_NO_PAD as BASE64_UNPADDED};
 use rampart_domain::audit::sha256_hex;
-use rampart_domain::document::{Attachment, Document, RetentionSchedule, Tombstone};
+use rampart_domain::document::{Attachment, Document, RetentionSchedule, Tombstone, VersionState};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -20,15 +20,61 @@ use crate::{Change, Database, StoreError, records};
 /// Size of one stored attachment chunk (before base64).
 pub const CHUNK_BYTES: usize = 256 * 1024;
 
+/// A document with the state of its versions, read in one round trip.
 pub async fn get(db: &Database, id: &str) -> Result<Option<Document>, StoreError> {
-    let rows = db
-        .rows(
-            "SELECT * FROM type::record('document', $id)",
+    let mut rows = db
+        .rows_of_each(
+            "SELECT * FROM type::record('document', $id); \
+             SELECT * FROM document_version WHERE document = $id ORDER BY number;",
             vars([("id", Value::from(id))]),
-            0,
+            2,
         )
         .await?;
-    rows.into_iter().next().map(from_row).transpose()
+    let versions = rows.pop().unwrap_or_default();
+    let doc = rows.pop().unwrap_or_default().into_iter().next();
+    doc.map(|d| assemble(d, versions)).transpose()
+}
+
+/// A document with what reading it needs besides: the classification scheme and the retention
+/// schedule, in one round trip.
+pub async fn get_with_context(
+    db: &Database,
+    id: &str,
+) -> Result<
+    (
+        Option<Document>,
+        Option<crate::classification::StoredScheme>,
+        Option<StoredSchedule>,
+    ),
+    StoreError,
+> {
+    let mut rows = db
+        .rows_of_each(
+            "SELECT * FROM type::record('document', $id); \
+             SELECT * FROM document_version WHERE document = $id ORDER BY number; \
+             SELECT * FROM classification_scheme:current; \
+             SELECT * FROM retention_schedule:current;",
+            vars([("id", Value::from(id))]),
+            4,
+        )
+        .await?;
+    let schedule = rows.pop().unwrap_or_default().into_iter().next();
+    let scheme = rows.pop().unwrap_or_default().into_iter().next();
+    let versions = rows.pop().unwrap_or_default();
+    let doc = rows.pop().unwrap_or_default().into_iter().next();
+    Ok((
+        doc.map(|d| assemble(d, versions)).transpose()?,
+        scheme.map(from_row).transpose()?,
+        schedule.map(from_row).transpose()?,
+    ))
+}
+
+/// A document row and its version rows as the domain's [`Document`].
+fn assemble(mut doc: Value, versions: Vec<Value>) -> Result<Document, StoreError> {
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("versions".into(), Value::Array(versions));
+    }
+    from_row(doc)
 }
 
 /// Filters for [`list`]; empty strings match everything.
@@ -38,7 +84,7 @@ pub struct DocumentFilter {
     pub kind: String,
 }
 
-/// Documents in key order after `after` (keyset paging).
+/// Documents in key order after `after` (keyset paging), with their versions.
 pub async fn list(
     db: &Database,
     filter: &DocumentFilter,
@@ -62,11 +108,78 @@ pub async fn list(
         ("after", Value::from(after)),
         ("limit", Value::from(limit)),
     ]);
-    from_rows(db.rows(&q, v, 0).await?)
+    let docs = db.rows(&q, v, 0).await?;
+    let ids: Vec<Value> = docs
+        .iter()
+        .filter_map(|d| d.get("id").and_then(crate::json::record_key))
+        .map(Value::from)
+        .collect();
+    let versions = db
+        .rows(
+            "SELECT * FROM document_version WHERE document IN $ids ORDER BY document, number",
+            vars([("ids", Value::Array(ids))]),
+            0,
+        )
+        .await?;
+    let mut by_doc: std::collections::HashMap<String, Vec<Value>> = Default::default();
+    for v in versions {
+        if let Some(d) = v.get("document").and_then(|d| d.as_str()) {
+            by_doc.entry(d.to_string()).or_default().push(v);
+        }
+    }
+    docs.into_iter()
+        .map(|d| {
+            let key = d
+                .get("id")
+                .and_then(crate::json::record_key)
+                .unwrap_or_default();
+            let versions = by_doc.remove(&key).unwrap_or_default();
+            assemble(d, versions)
+        })
+        .collect()
 }
 
 fn version_key(document: &str, number: u32) -> String {
     format!("{document}/{number}")
+}
+
+/// The document row: everything but the versions, which have rows of their own.
+fn document_row(doc: &Document) -> Value {
+    let mut v = content(doc);
+    if let Some(obj) = v.as_object_mut() {
+        obj.remove("versions");
+    }
+    v
+}
+
+fn version_row(document: &str, v: &VersionState) -> Value {
+    let mut row = content(v);
+    if let Some(obj) = row.as_object_mut() {
+        obj.insert("document".into(), Value::from(document));
+    }
+    row
+}
+
+/// Writes the rows of the versions that are new or changed since `before`.
+fn put_versions(change: &mut Change, before: Option<&Document>, doc: &Document) {
+    let changed: Vec<Value> = doc
+        .versions
+        .iter()
+        .filter(|v| before.and_then(|b| b.version(v.number)) != Some(*v))
+        .map(|v| {
+            json!({
+                "key": version_key(&doc.id, v.number),
+                "row": version_row(&doc.id, v),
+            })
+        })
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    change.push(
+        "FOR $ver_v IN $ver_rows { UPSERT type::record('document_version', $ver_v.key) CONTENT $ver_v.row RETURN NONE; };",
+        vars([("ver_rows", Value::Array(changed))]),
+    );
 }
 
 pub fn create(change: &mut Change, actor: &str, doc: &Document) {
@@ -75,9 +188,10 @@ pub fn create(change: &mut Change, actor: &str, doc: &Document) {
         "doc",
         "document",
         &doc.id,
-        content(doc),
+        document_row(doc),
         &format!("document {}", doc.id),
     );
+    put_versions(change, None, doc);
     change.record(
         actor,
         "document.create",
@@ -86,18 +200,27 @@ pub fn create(change: &mut Change, actor: &str, doc: &Document) {
     );
 }
 
-/// Replaces a document at the revision the caller read; the audit event commits to its new state
-/// (which holds every version's content hash).
-pub fn update(change: &mut Change, actor: &str, operation: &str, doc: &Document, expected: u64) {
+/// Replaces a document at the revision the caller read and writes the versions that changed
+/// since `before` (the document as loaded). The audit event commits to the whole new state,
+/// which holds every version's content hash.
+pub fn update(
+    change: &mut Change,
+    actor: &str,
+    operation: &str,
+    before: &Document,
+    doc: &Document,
+    expected: u64,
+) {
     records::replace(
         change,
         "doc",
         "document",
         &doc.id,
         expected,
-        content(doc),
+        document_row(doc),
         &format!("document {}", doc.id),
     );
+    put_versions(change, Some(before), doc);
     change.record(actor, operation, format!("document:{}", doc.id), state(doc));
 }
 
@@ -105,8 +228,8 @@ pub fn update(change: &mut Change, actor: &str, operation: &str, doc: &Document,
 pub fn put_version(change: &mut Change, document: &str, number: u32, text: &str, hash: &str) {
     records::create(
         change,
-        "ver",
-        "document_version",
+        "txt",
+        "document_text",
         &version_key(document, number),
         json!({
             "document": document,
@@ -127,7 +250,7 @@ pub async fn version_text(
 ) -> Result<Option<Option<String>>, StoreError> {
     let rows = db
         .rows(
-            "SELECT content FROM type::record('document_version', $key)",
+            "SELECT content FROM type::record('document_text', $key)",
             vars([("key", Value::from(version_key(document, number)))]),
             0,
         )
@@ -152,14 +275,17 @@ pub fn destroy(
 ) {
     change.push(
         &format!(
-            "UPDATE type::record('document_version', ${p}_key) SET content = NONE, destroyed = true;\n\
+            "UPDATE type::record('document_text', ${p}_key) SET content = NONE, destroyed = true;\n\
              FOR ${p}_a IN ${p}_attachments {{\n\
                DELETE attachment_chunk WHERE attachment = ${p}_a;\n\
                UPDATE type::record('attachment', ${p}_a) SET destroyed = true;\n\
              }};"
         ),
         vars([
-            (&format!("{p}_key"), Value::from(version_key(document, number))),
+            (
+                &format!("{p}_key"),
+                Value::from(version_key(document, number)),
+            ),
             (
                 &format!("{p}_attachments"),
                 Value::from(unreferenced.to_vec()),
@@ -384,10 +510,19 @@ pub struct Verification {
 /// hash the document records (and the audit trail commits to). Reads one chunk at a time.
 pub async fn verify(db: &Database) -> Result<Verification, StoreError> {
     let mut out = Verification::default();
-    let docs: Vec<Document> = from_rows(
-        db.rows("SELECT * FROM document ORDER BY id", Map::new(), 0)
-            .await?,
-    )?;
+    let mut docs: Vec<Document> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let batch = list(db, &DocumentFilter::default(), &cursor, 500).await?;
+        let done = batch.len() < 500;
+        if let Some(last) = batch.last() {
+            cursor = last.id.clone();
+        }
+        docs.extend(batch);
+        if done {
+            break;
+        }
+    }
     let mut seen_attachments = std::collections::BTreeSet::new();
     for doc in &docs {
         for v in &doc.versions {

@@ -134,8 +134,7 @@ DEFINE FIELD IF NOT EXISTS revision ON classification_scheme TYPE int;
 DEFINE FIELD IF NOT EXISTS updated_at ON classification_scheme TYPE string;
 "#;
 
-/// Document control: documents with the state of every version, the immutable text of each
-/// version, attachments stored in chunks, acknowledgements, and the retention schedule.
+/// Document control: documents, the state of each version, the immutable text of each version, attachments stored in chunks, acknowledgements, and the retention schedule.
 const ORGANISATION_V2: &str = r#"
 DEFINE TABLE IF NOT EXISTS document SCHEMAFULL;
 DEFINE FIELD IF NOT EXISTS kind ON document TYPE string;
@@ -157,52 +156,57 @@ DEFINE FIELD IF NOT EXISTS retention.period_months ON document TYPE int;
 DEFINE FIELD IF NOT EXISTS retention.method ON document TYPE string;
 DEFINE FIELD IF NOT EXISTS legal_hold ON document TYPE bool;
 DEFINE FIELD IF NOT EXISTS last_reviewed_at ON document TYPE option<string>;
-DEFINE FIELD IF NOT EXISTS versions ON document TYPE array<object>;
-DEFINE FIELD IF NOT EXISTS versions[*].number ON document TYPE int;
-DEFINE FIELD IF NOT EXISTS versions[*].author ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].created_at ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].change_note ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].content_hash ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].content_size ON document TYPE int;
-DEFINE FIELD IF NOT EXISTS versions[*].attachments ON document TYPE array<object>;
-DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].id ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].name ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].content_type ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].size ON document TYPE int;
-DEFINE FIELD IF NOT EXISTS versions[*].attachments[*].sha256 ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].status ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].status_at ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].approvals ON document TYPE array<object>;
-DEFINE FIELD IF NOT EXISTS versions[*].approvals[*].by ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].approvals[*].at ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].rejections ON document TYPE array<object>;
-DEFINE FIELD IF NOT EXISTS versions[*].rejections[*].by ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].rejections[*].at ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].rejections[*].reason ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].published_at ON document TYPE option<string>;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone ON document TYPE option<object>;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.by ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.at ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.method ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.content_hash ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments ON document TYPE array<object>;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].id ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].name ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].content_type ON document TYPE string;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].size ON document TYPE int;
-DEFINE FIELD IF NOT EXISTS versions[*].tombstone.attachments[*].sha256 ON document TYPE string;
 DEFINE FIELD IF NOT EXISTS revision ON document TYPE int;
 DEFINE FIELD IF NOT EXISTS created_at ON document TYPE string;
 DEFINE FIELD IF NOT EXISTS updated_at ON document TYPE string;
 DEFINE INDEX IF NOT EXISTS document_owner ON document FIELDS owner;
 
+-- The state of each version, one record per version, so a workflow step writes the versions it
+-- changes and not a document's whole history.
 DEFINE TABLE IF NOT EXISTS document_version SCHEMAFULL;
 DEFINE FIELD IF NOT EXISTS document ON document_version TYPE string;
 DEFINE FIELD IF NOT EXISTS number ON document_version TYPE int;
-DEFINE FIELD IF NOT EXISTS content ON document_version TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS author ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS created_at ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS change_note ON document_version TYPE string;
 DEFINE FIELD IF NOT EXISTS content_hash ON document_version TYPE string;
-DEFINE FIELD IF NOT EXISTS destroyed ON document_version TYPE bool;
-DEFINE INDEX IF NOT EXISTS document_version_document ON document_version FIELDS document;
+DEFINE FIELD IF NOT EXISTS content_size ON document_version TYPE int;
+DEFINE FIELD IF NOT EXISTS attachments ON document_version TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS attachments[*].id ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS attachments[*].name ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS attachments[*].content_type ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS attachments[*].size ON document_version TYPE int;
+DEFINE FIELD IF NOT EXISTS attachments[*].sha256 ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS status ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS status_at ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS approvals ON document_version TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS approvals[*].by ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS approvals[*].at ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS rejections ON document_version TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS rejections[*].by ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS rejections[*].at ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS rejections[*].reason ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS published_at ON document_version TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS tombstone ON document_version TYPE option<object>;
+DEFINE FIELD IF NOT EXISTS tombstone.by ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS tombstone.at ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS tombstone.method ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS tombstone.content_hash ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS tombstone.attachments ON document_version TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS tombstone.attachments[*].id ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS tombstone.attachments[*].name ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS tombstone.attachments[*].content_type ON document_version TYPE string;
+DEFINE FIELD IF NOT EXISTS tombstone.attachments[*].size ON document_version TYPE int;
+DEFINE FIELD IF NOT EXISTS tombstone.attachments[*].sha256 ON document_version TYPE string;
+DEFINE INDEX IF NOT EXISTS document_version_document ON document_version FIELDS document, number;
+
+-- The text of each version: written once, destroyed only at disposal.
+DEFINE TABLE IF NOT EXISTS document_text SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS document ON document_text TYPE string;
+DEFINE FIELD IF NOT EXISTS number ON document_text TYPE int;
+DEFINE FIELD IF NOT EXISTS content ON document_text TYPE option<string>;
+DEFINE FIELD IF NOT EXISTS content_hash ON document_text TYPE string;
+DEFINE FIELD IF NOT EXISTS destroyed ON document_text TYPE bool;
 
 DEFINE TABLE IF NOT EXISTS attachment SCHEMAFULL;
 DEFINE FIELD IF NOT EXISTS document ON attachment TYPE string;

@@ -95,7 +95,7 @@ async fn verify_finds_altered_text_and_attachments() {
 
     // Someone edits the stored text and one attachment chunk behind the engine's back.
     db.surreal()
-        .query("UPDATE document_version SET content = 'Back up every week.'; UPDATE type::record('attachment_chunk', ['att1', 1]) SET data = encoding::base64::decode('AAAA')")
+        .query("UPDATE document_text SET content = 'Back up every week.'; UPDATE type::record('attachment_chunk', ['att1', 1]) SET data = encoding::base64::decode('AAAA')")
         .await
         .unwrap()
         .check()
