@@ -62,6 +62,11 @@ impl Change {
 /// How many times a commit is retried when another writer extended the chain first.
 const CHAIN_RETRIES: usize = 50;
 
+/// The most changes one group commit carries.
+const GROUP_MAX: usize = 64;
+
+type Reply = tokio::sync::oneshot::Sender<Result<Vec<AuditEvent>, StoreError>>;
+
 #[derive(Clone)]
 pub struct Database {
     db: Surreal<Any>,
@@ -69,6 +74,9 @@ pub struct Database {
     /// Writers in this process queue here instead of racing for the chain head; writers in other
     /// processes are caught by the head check inside the transaction and retried.
     write_lock: Arc<Mutex<()>>,
+    /// Changes waiting to be committed. Whoever holds `write_lock` commits everything waiting in
+    /// one transaction (group commit), so concurrent writers share one fsync.
+    pending: Arc<std::sync::Mutex<Vec<(Change, Reply)>>>,
     appended: broadcast::Sender<u64>,
 }
 
@@ -79,6 +87,7 @@ impl Database {
             db,
             name: name.into(),
             write_lock: Arc::default(),
+            pending: Arc::default(),
             appended,
         }
     }
@@ -139,12 +148,67 @@ impl Database {
     }
 
     /// Commits `change` and its audit events in one transaction, chained after the current head.
+    ///
+    /// Concurrent callers are grouped: the change joins a queue, and whoever holds the write lock
+    /// commits the whole queue as one transaction, so many writers pay for one fsync. If a group
+    /// fails (one change names a stale revision, say), each change is committed alone, so every
+    /// caller gets its own answer and no change fails because of another.
     pub async fn commit(&self, change: Change) -> Result<Vec<AuditEvent>, StoreError> {
-        let _guard = self.write_lock.lock().await;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pending
+            .lock()
+            .expect("pending commits")
+            .push((change, tx));
+        // The committing runs in its own task: a caller that goes away (a cancelled request)
+        // must not abandon the other changes of its group half-way.
+        let this = self.clone();
+        tokio::spawn(async move {
+            let _guard = this.write_lock.lock().await;
+            loop {
+                let batch: Vec<(Change, Reply)> = {
+                    let mut queue = this.pending.lock().expect("pending commits");
+                    let n = queue.len().min(GROUP_MAX);
+                    queue.drain(..n).collect()
+                };
+                if batch.is_empty() {
+                    break;
+                }
+                this.commit_group(batch).await;
+            }
+        });
+        rx.await
+            .unwrap_or_else(|_| Err(StoreError::Database("the commit was abandoned".into())))
+    }
+
+    async fn commit_group(&self, mut batch: Vec<(Change, Reply)>) {
+        if batch.len() > 1 {
+            let mut group = Change::new();
+            let mut sizes = Vec::with_capacity(batch.len());
+            for (i, (c, _)) in batch.iter().enumerate() {
+                let (statements, vars) = namespaced(c, i);
+                group.push(&statements, vars);
+                group.drafts.extend(c.drafts.iter().cloned());
+                sizes.push(c.drafts.len());
+            }
+            if let Ok(mut events) = self.commit_one(&group).await {
+                for ((_, reply), n) in batch.into_iter().zip(sizes) {
+                    let rest = events.split_off(n.min(events.len()));
+                    let _ = reply.send(Ok(std::mem::replace(&mut events, rest)));
+                }
+                return;
+            }
+        }
+        for (c, reply) in batch.drain(..) {
+            let _ = reply.send(self.commit_one(&c).await);
+        }
+    }
+
+    /// Commits one change (retrying while other processes move the chain).
+    async fn commit_one(&self, change: &Change) -> Result<Vec<AuditEvent>, StoreError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_commit(&change).await {
+            match self.try_commit(change).await {
                 Err(Failure::Retry(why)) if attempt < CHAIN_RETRIES => {
                     tracing::debug!(db = %self.name, attempt, why, "retrying commit");
                     tokio::time::sleep(std::time::Duration::from_millis(attempt as u64)).await;
@@ -234,6 +298,45 @@ impl Database {
     }
 }
 
+/// A change's statements and variables with every variable it binds or defines (`LET`, `FOR`)
+/// renamed `$g{i}_…`, so that several changes can share one transaction.
+fn namespaced(change: &Change, i: usize) -> (String, Map<String, Value>) {
+    let text = &change.statements;
+    let mut names: std::collections::HashSet<&str> =
+        change.vars.keys().map(String::as_str).collect();
+    for keyword in ["LET $", "FOR $"] {
+        for (at, _) in text.match_indices(keyword) {
+            let rest = &text[at + keyword.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            names.insert(&rest[..end]);
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        let after = &rest[at + 1..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..end];
+        if names.contains(name) {
+            out.push_str(&format!("g{i}_"));
+        }
+        out.push_str(name);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    let vars = change
+        .vars
+        .iter()
+        .map(|(k, v)| (format!("g{i}_{k}"), v.clone()))
+        .collect();
+    (out, vars)
+}
+
 enum Failure {
     Retry(String),
     Store(StoreError),
@@ -267,6 +370,21 @@ fn classify(message: &str) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_changes_get_their_own_variables() {
+        let mut c = Change::new();
+        c.push(
+            "LET $doc_rec = type::record('document', $doc_key); FOR $v IN $rows { UPDATE $v; }; RETURN $value;",
+            vars([("doc_key", Value::from("a")), ("rows", Value::from(1))]),
+        );
+        let (text, vars) = namespaced(&c, 3);
+        assert_eq!(
+            text.trim_end(),
+            "LET $g3_doc_rec = type::record('document', $g3_doc_key); FOR $g3_v IN $g3_rows { UPDATE $g3_v; }; RETURN $value;"
+        );
+        assert!(vars.contains_key("g3_doc_key") && vars.contains_key("g3_rows"));
+    }
 
     #[test]
     fn thrown_failures_are_understood() {
