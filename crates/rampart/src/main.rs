@@ -14,6 +14,21 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() {
+    // `rampart document list | head`: Rust ignores SIGPIPE, so printing to a closed pipe panics.
+    // End quietly instead, with the status a process killed by SIGPIPE has.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
     let args = cli::Cli::parse();
     if let Err(e) = commands::run(args).await {
         eprintln!("error: {e:#}");
