@@ -237,36 +237,13 @@ pub async fn organisation(server: &Server, org: &str) -> (Client, Client, Client
         }))
         .await
         .expect("create organisation");
-    let op = op.in_org(org);
     let mut clients = Vec::new();
     for (id, role) in [
         ("maria", "isms-manager"),
         ("bob", "employee"),
         ("dana", "auditor"),
     ] {
-        op.users()
-            .create_user(op.req(pb::CreateUserRequest {
-                id: id.into(),
-                display_name: id.to_uppercase(),
-                email: format!("{id}@{org}.example"),
-                roles: vec![role.into()],
-                department: "Ops".into(),
-                job_title: role.into(),
-                clearance: String::new(),
-            }))
-            .await
-            .expect("create user");
-        let t = op
-            .tokens()
-            .create_token(op.req(pb::CreateTokenRequest {
-                user_id: id.into(),
-                label: "e2e".into(),
-                expires_at: String::new(),
-            }))
-            .await
-            .expect("create token")
-            .into_inner();
-        clients.push(server.client(&t.secret, "").await);
+        clients.push(add_user(server, org, id, &[role], "Ops", role).await);
     }
     let dana = clients.pop().unwrap();
     let bob = clients.pop().unwrap();

@@ -563,27 +563,46 @@ impl Engine {
         }
     }
 
-    pub async fn submit_document(
+    /// One workflow step on one version: load, authorize `action` on that version, apply the
+    /// domain rule (which returns the audit operation), save at the revision the caller read.
+    async fn step<F>(
         &self,
         caller: &Caller,
         org: &str,
         req: StepRequest,
-    ) -> Result<DocumentView, EngineError> {
-        let (org, db, mut doc) = self.for_step(caller, org, &req, "document.submit").await?;
+        action: &str,
+        apply: F,
+    ) -> Result<DocumentView, EngineError>
+    where
+        F: FnOnce(&mut Document, u32, &str, &str) -> Result<&'static str, NotAllowed>,
+    {
+        let (org, db, mut doc) = self.for_step(caller, org, &req, action).await?;
         let before = doc.clone();
         let n = Self::step_version(&doc, &req);
-        doc.submit(n, &rampart_store::now())?;
+        let operation = apply(&mut doc, n, &user_key(caller), &rampart_store::now())?;
         self.save(
             caller,
             &db,
             &before,
             &mut doc,
             req.expected_revision,
-            "document.submit",
+            operation,
             Change::new(),
         )
         .await?;
         self.view_of(caller, &org, &db, doc).await
+    }
+
+    pub async fn submit_document(
+        &self,
+        caller: &Caller,
+        org: &str,
+        req: StepRequest,
+    ) -> Result<DocumentView, EngineError> {
+        self.step(caller, org, req, "document.submit", |d, n, _, at| {
+            d.submit(n, at).map(|_| "document.submit")
+        })
+        .await
     }
 
     /// Records the caller's approval; the version is approved when the quorum is reached.
@@ -593,26 +612,16 @@ impl Engine {
         org: &str,
         req: StepRequest,
     ) -> Result<DocumentView, EngineError> {
-        let (org, db, mut doc) = self.for_step(caller, org, &req, "document.approve").await?;
-        let before = doc.clone();
-        let n = Self::step_version(&doc, &req);
-        let reached = doc.approve(n, &user_key(caller), &rampart_store::now())?;
-        let op = if reached {
-            "document.approve"
-        } else {
-            "document.approve-partial"
-        };
-        self.save(
-            caller,
-            &db,
-            &before,
-            &mut doc,
-            req.expected_revision,
-            op,
-            Change::new(),
-        )
-        .await?;
-        self.view_of(caller, &org, &db, doc).await
+        self.step(caller, org, req, "document.approve", |d, n, by, at| {
+            d.approve(n, by, at).map(|reached| {
+                if reached {
+                    "document.approve"
+                } else {
+                    "document.approve-partial"
+                }
+            })
+        })
+        .await
     }
 
     pub async fn reject_document(
@@ -623,21 +632,10 @@ impl Engine {
         reason: &str,
     ) -> Result<DocumentView, EngineError> {
         let reason = document::validate_reason("reason", reason)?;
-        let (org, db, mut doc) = self.for_step(caller, org, &req, "document.reject").await?;
-        let before = doc.clone();
-        let n = Self::step_version(&doc, &req);
-        doc.reject(n, &user_key(caller), &rampart_store::now(), &reason)?;
-        self.save(
-            caller,
-            &db,
-            &before,
-            &mut doc,
-            req.expected_revision,
-            "document.reject",
-            Change::new(),
-        )
-        .await?;
-        self.view_of(caller, &org, &db, doc).await
+        self.step(caller, org, req, "document.reject", |d, n, by, at| {
+            d.reject(n, by, at, &reason).map(|_| "document.reject")
+        })
+        .await
     }
 
     /// Publishes an approved version; the one published before becomes obsolete.
@@ -647,21 +645,10 @@ impl Engine {
         org: &str,
         req: StepRequest,
     ) -> Result<DocumentView, EngineError> {
-        let (org, db, mut doc) = self.for_step(caller, org, &req, "document.publish").await?;
-        let before = doc.clone();
-        let n = Self::step_version(&doc, &req);
-        doc.publish(n, &rampart_store::now())?;
-        self.save(
-            caller,
-            &db,
-            &before,
-            &mut doc,
-            req.expected_revision,
-            "document.publish",
-            Change::new(),
-        )
-        .await?;
-        self.view_of(caller, &org, &db, doc).await
+        self.step(caller, org, req, "document.publish", |d, n, _, at| {
+            d.publish(n, at).map(|_| "document.publish")
+        })
+        .await
     }
 
     /// Takes the published version out of force without a successor.
@@ -671,22 +658,10 @@ impl Engine {
         org: &str,
         req: StepRequest,
     ) -> Result<DocumentView, EngineError> {
-        let (org, db, mut doc) = self
-            .for_step(caller, org, &req, "document.withdraw")
-            .await?;
-        let before = doc.clone();
-        doc.withdraw(&rampart_store::now())?;
-        self.save(
-            caller,
-            &db,
-            &before,
-            &mut doc,
-            req.expected_revision,
-            "document.withdraw",
-            Change::new(),
-        )
-        .await?;
-        self.view_of(caller, &org, &db, doc).await
+        self.step(caller, org, req, "document.withdraw", |d, _, _, at| {
+            d.withdraw(at).map(|_| "document.withdraw")
+        })
+        .await
     }
 
     pub async fn archive_document(
@@ -695,21 +670,10 @@ impl Engine {
         org: &str,
         req: StepRequest,
     ) -> Result<DocumentView, EngineError> {
-        let (org, db, mut doc) = self.for_step(caller, org, &req, "document.archive").await?;
-        let before = doc.clone();
-        let n = Self::step_version(&doc, &req);
-        doc.archive(n, &rampart_store::now())?;
-        self.save(
-            caller,
-            &db,
-            &before,
-            &mut doc,
-            req.expected_revision,
-            "document.archive",
-            Change::new(),
-        )
-        .await?;
-        self.view_of(caller, &org, &db, doc).await
+        self.step(caller, org, req, "document.archive", |d, n, _, at| {
+            d.archive(n, at).map(|_| "document.archive")
+        })
+        .await
     }
 
     /// Records a periodic review that found no change needed (a review that finds changes
