@@ -20,6 +20,7 @@ use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::token_service_server::TokenServiceServer;
 use rampart_proto::v1::user_service_server::UserServiceServer;
 use tokio::net::TcpListener;
+use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::TcpListenerStream;
 
 pub use errors::status;
@@ -78,6 +79,16 @@ pub async fn serve(
         .build_v1alpha()
         .expect("the API's descriptor set is valid");
 
+    // Nagle's algorithm must be off: tonic sets TCP_NODELAY only on listeners it binds itself,
+    // and with it on, a response written in two pieces waits for the client's delayed ACK
+    // (40 ms on Linux) — measured as a fixed 44 ms per GetDocument.
+    let incoming = TcpListenerStream::new(listener).map(|conn| {
+        conn.inspect(|stream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::warn!(error = %e, "could not set TCP_NODELAY");
+            }
+        })
+    });
     tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -96,6 +107,6 @@ pub async fn serve(
             engine.clone(),
         )))
         .add_service(PluginServiceServer::new(plugins::Plugins(engine)))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming, shutdown)
         .await
 }
