@@ -166,8 +166,14 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
         .await?;
     let total = org_file.users.len() + assets_file.assets.len() + documents_file.documents.len();
     let mut done = 0;
+    // A counter that rewrites itself on a terminal; in a log, only the first line and the end.
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = |done: usize| {
-        eprint!("\rloading example organisation {}: {done}/{total}", org.id);
+        if terminal {
+            eprint!("\rloading example organisation {}: {done}/{total}", org.id);
+        } else if done == 1 {
+            eprint!("loading example organisation {} ({total} items) …", org.id);
+        }
     };
     // Users first without clearance: the scheme that defines the levels comes next.
     for u in &org_file.users {
