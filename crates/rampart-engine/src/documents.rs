@@ -344,14 +344,36 @@ impl Engine {
             "document.read",
             &facts(&org, &doc, Some(&v), scheme.as_ref()),
         )?;
-        let text = store::version_text(&db, &doc.id, v.number)
-            .await?
-            .ok_or_else(|| {
-                EngineError::Internal(format!(
-                    "document {} version {} has no stored text",
-                    doc.id, v.number
-                ))
-            })?;
+        let cached = match v.status {
+            VersionStatus::Disposed => None,
+            _ => self
+                .version_texts
+                .lock()
+                .expect("text cache")
+                .get(db.name(), &doc.id, v.number),
+        };
+        let text = match cached {
+            Some(t) => Some(t.to_string()),
+            None => {
+                let text = store::version_text(&db, &doc.id, v.number)
+                    .await?
+                    .ok_or_else(|| {
+                        EngineError::Internal(format!(
+                            "document {} version {} has no stored text",
+                            doc.id, v.number
+                        ))
+                    })?;
+                if let Some(t) = &text {
+                    self.version_texts.lock().expect("text cache").put(
+                        db.name(),
+                        &doc.id,
+                        v.number,
+                        t.as_str().into(),
+                    );
+                }
+                text
+            }
+        };
         Ok(VersionText {
             view: self.view(caller, &org, doc, scheme.as_ref(), &schedule),
             number: v.number,

@@ -14,6 +14,7 @@ mod organisations;
 mod plugins;
 mod tokens;
 mod users;
+mod version_texts;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -58,6 +59,8 @@ pub struct Engine {
     plugins: Arc<plugins::Plugins>,
     /// The largest document attachment accepted.
     max_attachment_bytes: u64,
+    /// Texts of versions already read (immutable until disposal).
+    version_texts: Arc<Mutex<version_texts::VersionTexts>>,
 }
 
 /// The default attachment limit: 100 MiB.
@@ -76,6 +79,7 @@ impl Engine {
             known_organisations: Arc::default(),
             plugins: Arc::new(plugins::Plugins::empty()?),
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+            version_texts: Arc::default(),
         })
     }
 
