@@ -900,3 +900,174 @@ async fn reviews_fall_due_a_period_after_publication_and_a_review_moves_the_date
         "document.review-no-change"
     );
 }
+
+#[tokio::test]
+async fn the_retention_schedule_decides_disposal_dates_and_a_bad_one_changes_nothing() {
+    let server = Server::memory();
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    let rule = |kind: &str, level: &str, months: u32, method: &str| pb::RetentionRule {
+        kind: kind.into(),
+        level: level.into(),
+        retention: Some(pb::Retention {
+            period_months: months,
+            method: method.into(),
+        }),
+    };
+    let built_in = maria
+        .documents()
+        .get_retention_schedule(maria.req(pb::GetRetentionScheduleRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(built_in.revision, 0, "the built-in default until replaced");
+
+    // Without a default rule some document would have no retention: refused, nothing stored.
+    let e = maria
+        .documents()
+        .update_retention_schedule(maria.req(pb::UpdateRetentionScheduleRequest {
+            expected_revision: 0,
+            rules: vec![rule("policy", "", 60, "archive")],
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().contains("default rule"), "{}", e.message());
+    let e = maria
+        .documents()
+        .update_retention_schedule(maria.req(pb::UpdateRetentionScheduleRequest {
+            expected_revision: 0,
+            rules: vec![rule("", "", 12, "burn")],
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(
+        e.message().contains("delete, shred, archive"),
+        "{}",
+        e.message()
+    );
+    // Bob is an employee: the schedule is document control's.
+    let e = bob
+        .documents()
+        .update_retention_schedule(bob.req(pb::UpdateRetentionScheduleRequest {
+            expected_revision: 0,
+            rules: vec![rule("", "", 12, "delete")],
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+
+    let s = maria
+        .documents()
+        .update_retention_schedule(maria.req(pb::UpdateRetentionScheduleRequest {
+            expected_revision: 0,
+            rules: vec![
+                rule("", "confidential", 120, "shred"),
+                rule("policy", "", 60, "archive"),
+                rule("", "", 24, "delete"),
+            ],
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((s.revision, s.rules.len()), (1, 3));
+
+    // A confidential policy takes the kind's rule (most specific: kind before level).
+    let mut f = fields("maria", &["bob"], 1);
+    f.retention = None;
+    f.classification = "confidential".into();
+    let d = maria
+        .documents()
+        .create_document(maria.req(pb::CreateDocumentRequest {
+            id: "pay-policy".into(),
+            fields: Some(f.clone()),
+            content: "Payroll".into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let r = d.effective_retention.unwrap();
+    assert_eq!((r.period_months, r.method.as_str()), (60, "archive"));
+    // A confidential record falls to the level's rule.
+    f.kind = "record".into();
+    let d = maria
+        .documents()
+        .create_document(maria.req(pb::CreateDocumentRequest {
+            id: "pay-run".into(),
+            fields: Some(f),
+            content: "Payroll run".into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let r = d.effective_retention.unwrap();
+    assert_eq!((r.period_months, r.method.as_str()), (120, "shred"));
+
+    // Superseding the draft starts its retention: due 120 months later, so nothing is due now.
+    let d = maria
+        .documents()
+        .revise_document(maria.req(pb::ReviseDocumentRequest {
+            id: "pay-run".into(),
+            expected_revision: d.revision,
+            content: "Payroll run, corrected".into(),
+            change_note: "Correction".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let v1 = &d.versions[0];
+    let year: i32 = v1.status_at[..4].parse().unwrap();
+    assert_eq!(v1.disposal_due[..4].parse::<i32>().unwrap(), year + 10);
+    let e = maria
+        .documents()
+        .dispose_version(maria.req(step("pay-run", 1, d.revision)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
+    assert!(e.message().contains("retained until"), "{}", e.message());
+}
+
+#[tokio::test]
+async fn a_document_a_loaded_framework_makes_mandatory_is_always_required() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/plugins");
+    let server = Server::start_with(
+        "mem://".into(),
+        None,
+        &[
+            "--plugins",
+            root.to_str().unwrap(),
+            "--plugin-cpu-ms",
+            "500",
+        ],
+    );
+    let (maria, _bob, _dana) = organisation(&server, "acme").await;
+    let advise = |requirement: &str, title: &str| {
+        let c = maria.clone();
+        let (requirement, title) = (requirement.to_string(), title.to_string());
+        async move {
+            c.documents()
+                .advise_document(c.req(pb::AdviseDocumentRequest {
+                    title,
+                    requirement,
+                    risk: "low".into(),
+                    employees: 20,
+                    people_involved: 4,
+                    maturity: "mature".into(),
+                    ..Default::default()
+                }))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    // The mini packs in tests/plugins declare the ISMS scope (4.3) mandatory.
+    let by_clause = advise("4.3", "Our scope").await;
+    assert_eq!(by_clause.recommendation, "required", "{by_clause:?}");
+    assert!(by_clause.reasons[0].why.contains("4.3 makes it mandatory"));
+    let by_title = advise("", "ISMS scope").await;
+    assert_eq!(by_title.recommendation, "required");
+    // The same low-value document with no such requirement is not worth writing.
+    assert_eq!(advise("", "Our scope").await.recommendation, "do-not-write");
+}

@@ -553,14 +553,15 @@ impl Engine {
         self.view_of(caller, &org, &db, doc).await
     }
 
-    /// Loads the document for a step on one version and authorizes `action` on that version.
+    /// Loads the document for a step on one version (0: the newest), authorizes `action` on that
+    /// version and checks the revision; returns the version's number.
     async fn for_step(
         &self,
         caller: &Caller,
         org: &str,
         req: &StepRequest,
         action: &str,
-    ) -> Result<(String, Database, Document), EngineError> {
+    ) -> Result<(String, Database, Document, u32), EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         let doc = self.load_document(&db, &req.id).await?;
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
@@ -574,15 +575,7 @@ impl Engine {
         })?;
         self.authorize(caller, action, &facts(&org, &doc, Some(v), scheme.as_ref()))?;
         check_revision("document", &doc.id, doc.revision, req.expected_revision)?;
-        Ok((org, db, doc))
-    }
-
-    fn step_version(doc: &Document, req: &StepRequest) -> u32 {
-        if req.version == 0 {
-            doc.latest().map(|v| v.number).unwrap_or(0)
-        } else {
-            req.version
-        }
+        Ok((org, db, doc, number))
     }
 
     /// One workflow step on one version: load, authorize `action` on that version, apply the
@@ -598,9 +591,8 @@ impl Engine {
     where
         F: FnOnce(&mut Document, u32, &str, &str) -> Result<&'static str, NotAllowed>,
     {
-        let (org, db, mut doc) = self.for_step(caller, org, &req, action).await?;
+        let (org, db, mut doc, n) = self.for_step(caller, org, &req, action).await?;
         let before = doc.clone();
-        let n = Self::step_version(&doc, &req);
         let operation = apply(&mut doc, n, &user_key(caller), &rampart_store::now())?;
         self.save(
             caller,
@@ -843,7 +835,7 @@ impl Engine {
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         let schedule = self.schedule_of(&db).await?;
         let mut out = Vec::new();
-        for d in self.all_documents(&db).await? {
+        for d in store::all(&db).await? {
             if !d.review_overdue(&as_of) {
                 continue;
             }
@@ -857,22 +849,6 @@ impl Engine {
         }
         out.sort_by(|a, b| a.next_review_due.cmp(&b.next_review_due));
         Ok(out)
-    }
-
-    async fn all_documents(&self, db: &Database) -> Result<Vec<Document>, EngineError> {
-        let mut all = Vec::new();
-        let mut cursor = String::new();
-        loop {
-            let batch = store::list(db, &DocumentFilter::default(), &cursor, 500).await?;
-            let done = batch.len() < 500;
-            if let Some(last) = batch.last() {
-                cursor = last.id.clone();
-            }
-            all.extend(batch);
-            if done {
-                return Ok(all);
-            }
-        }
     }
 
     pub async fn set_legal_hold(
@@ -922,11 +898,11 @@ impl Engine {
         org: &str,
         req: StepRequest,
     ) -> Result<(DocumentView, Tombstone), EngineError> {
-        let (org, db, mut doc) = self.for_step(caller, org, &req, "document.dispose").await?;
+        let (org, db, mut doc, number) =
+            self.for_step(caller, org, &req, "document.dispose").await?;
         let before = doc.clone();
         let schedule = self.schedule_of(&db).await?;
-        let (tombstone, change) =
-            self.disposal(caller, &mut doc, req.version, &schedule.schedule)?;
+        let (tombstone, change) = self.disposal(caller, &mut doc, number, &schedule.schedule)?;
         self.save(
             caller,
             &db,
@@ -1000,7 +976,7 @@ impl Engine {
         let schedule = self.schedule_of(&db).await?;
         let now = rampart_store::now();
         let mut due = Vec::new();
-        for d in self.all_documents(&db).await? {
+        for d in store::all(&db).await? {
             let Some(r) = d.retention_under(&schedule.schedule) else {
                 continue;
             };

@@ -139,6 +139,23 @@ pub async fn list(
         .collect()
 }
 
+/// Every document of the organisation, read a page at a time.
+pub async fn all(db: &Database) -> Result<Vec<Document>, StoreError> {
+    let mut docs = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let batch = list(db, &DocumentFilter::default(), &cursor, 500).await?;
+        let done = batch.len() < 500;
+        if let Some(last) = batch.last() {
+            cursor = last.id.clone();
+        }
+        docs.extend(batch);
+        if done {
+            return Ok(docs);
+        }
+    }
+}
+
 fn version_key(document: &str, number: u32) -> String {
     format!("{document}/{number}")
 }
@@ -510,19 +527,7 @@ pub struct Verification {
 /// hash the document records (and the audit trail commits to). Reads one chunk at a time.
 pub async fn verify(db: &Database) -> Result<Verification, StoreError> {
     let mut out = Verification::default();
-    let mut docs: Vec<Document> = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let batch = list(db, &DocumentFilter::default(), &cursor, 500).await?;
-        let done = batch.len() < 500;
-        if let Some(last) = batch.last() {
-            cursor = last.id.clone();
-        }
-        docs.extend(batch);
-        if done {
-            break;
-        }
-    }
+    let docs = all(db).await?;
     let mut seen_attachments = std::collections::BTreeSet::new();
     for doc in &docs {
         for v in &doc.versions {

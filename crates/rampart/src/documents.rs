@@ -263,6 +263,39 @@ fn progress(done: u64, total: u64) {
     }
 }
 
+/// The workflow steps that take only a version.
+enum Verb {
+    Submit,
+    Approve,
+    Publish,
+    Withdraw,
+    Archive,
+}
+
+/// Takes a step at the document's current revision (read first, so people never type it).
+async fn take_step(
+    client: &Client,
+    verb: Verb,
+    id: &str,
+    version: u32,
+) -> anyhow::Result<pb::Document> {
+    let d = current(client, id).await?;
+    let req = client.req(pb::DocumentStepRequest {
+        id: id.into(),
+        version,
+        expected_revision: d.revision,
+    });
+    let mut svc = client.documents();
+    let r = match verb {
+        Verb::Submit => svc.submit_document(req).await,
+        Verb::Approve => svc.approve_document(req).await,
+        Verb::Publish => svc.publish_document(req).await,
+        Verb::Withdraw => svc.withdraw_document(req).await,
+        Verb::Archive => svc.archive_document(req).await,
+    };
+    Ok(r.map_err(explain)?.into_inner())
+}
+
 pub async fn run(client: &Client, cmd: DocumentCmd, as_json: bool) -> anyhow::Result<()> {
     let mut svc = client.documents();
     let step = |id: &str, version: u32, revision: u64| pb::DocumentStepRequest {
@@ -395,22 +428,16 @@ pub async fn run(client: &Client, cmd: DocumentCmd, as_json: bool) -> anyhow::Re
             done(d, "revised");
         }
         DocumentCmd::Submit { id, version } => {
-            let d = current(client, &id).await?;
-            let d = svc
-                .submit_document(client.req(step(&id, version, d.revision)))
-                .await
-                .map_err(explain)?
-                .into_inner();
-            done(d, "submitted");
+            done(
+                take_step(client, Verb::Submit, &id, version).await?,
+                "submitted",
+            );
         }
         DocumentCmd::Approve { id, version } => {
-            let d = current(client, &id).await?;
-            let d = svc
-                .approve_document(client.req(step(&id, version, d.revision)))
-                .await
-                .map_err(explain)?
-                .into_inner();
-            done(d, "approved");
+            done(
+                take_step(client, Verb::Approve, &id, version).await?,
+                "approved",
+            );
         }
         DocumentCmd::Reject {
             id,
@@ -431,31 +458,22 @@ pub async fn run(client: &Client, cmd: DocumentCmd, as_json: bool) -> anyhow::Re
             done(d, "rejected");
         }
         DocumentCmd::Publish { id, version } => {
-            let d = current(client, &id).await?;
-            let d = svc
-                .publish_document(client.req(step(&id, version, d.revision)))
-                .await
-                .map_err(explain)?
-                .into_inner();
-            done(d, "published");
+            done(
+                take_step(client, Verb::Publish, &id, version).await?,
+                "published",
+            );
         }
         DocumentCmd::Withdraw { id } => {
-            let d = current(client, &id).await?;
-            let d = svc
-                .withdraw_document(client.req(step(&id, 0, d.revision)))
-                .await
-                .map_err(explain)?
-                .into_inner();
-            done(d, "withdrawn");
+            done(
+                take_step(client, Verb::Withdraw, &id, 0).await?,
+                "withdrawn",
+            );
         }
         DocumentCmd::Archive { id, version } => {
-            let d = current(client, &id).await?;
-            let d = svc
-                .archive_document(client.req(step(&id, version, d.revision)))
-                .await
-                .map_err(explain)?
-                .into_inner();
-            done(d, "archived");
+            done(
+                take_step(client, Verb::Archive, &id, version).await?,
+                "archived",
+            );
         }
         DocumentCmd::Reviewed { id, note } => {
             let d = current(client, &id).await?;
