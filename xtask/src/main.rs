@@ -49,8 +49,10 @@ fn root() -> PathBuf {
 /// nothing; they are removed here.
 fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    const KEEP: [&str; 7] = [
+    const KEEP: [&str; 9] = [
         "CARGO_HOME",
+        "CARGO_INCREMENTAL",
+        "CARGO_PROFILE_",
         "CARGO_TARGET_DIR",
         "CARGO_TERM_",
         "CARGO_NET_",
