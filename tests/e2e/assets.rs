@@ -354,14 +354,18 @@ async fn errors_say_what_is_wrong() {
         .into_inner();
     assert_eq!((now.name.as_str(), now.revision), ("Laptop 1", 2));
 
-    // PERMISSION_DENIED: the auditor reads but does not edit; the reason says no policy permits.
+    // PERMISSION_DENIED: the auditor reads but changes nothing; the reason names the policy.
     let e = dana
         .assets()
         .update_asset(dana.req(update(2, "Mine")))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::PermissionDenied);
-    assert!(e.message().contains("no policy permits"), "{}", e.message());
+    assert!(
+        e.message().contains("forbidden by auditors-change-nothing"),
+        "{}",
+        e.message()
+    );
     dana.assets()
         .get_asset(dana.req(pb::GetAssetRequest { id: a.id.clone() }))
         .await

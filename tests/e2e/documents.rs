@@ -231,9 +231,27 @@ async fn a_document_from_draft_to_disposal() {
         .unwrap()
         .into_inner();
     assert_eq!((ack.user.as_str(), ack.version), ("sam", 2));
-    let e = dana
+    // Off the distribution list, nobody reads it — but auditors read every document in force.
+    let e = ann
         .documents()
-        .get_document(dana.req(pb::GetDocumentRequest {
+        .get_document(ann.req(pb::GetDocumentRequest {
+            id: id.into(),
+            version: 0,
+        }))
+        .await;
+    assert!(e.is_ok(), "ann approved version 2, so she reads it");
+    let fred = add_user(
+        &server,
+        "acme",
+        "fred",
+        &["employee"],
+        "Facilities",
+        "Caretaker",
+    )
+    .await;
+    let e = fred
+        .documents()
+        .get_document(fred.req(pb::GetDocumentRequest {
             id: id.into(),
             version: 0,
         }))
@@ -245,6 +263,13 @@ async fn a_document_from_draft_to_disposal() {
         "{}",
         e.message()
     );
+    dana.documents()
+        .get_document(dana.req(pb::GetDocumentRequest {
+            id: id.into(),
+            version: 0,
+        }))
+        .await
+        .expect("auditors read documents in force");
     let acks = maria
         .documents()
         .list_acknowledgements(maria.req(pb::ListAcknowledgementsRequest { id: id.into() }))
@@ -441,6 +466,7 @@ async fn a_document_from_draft_to_disposal() {
             id: id.into(),
             version: 0,
             format: "pdf".into(),
+            handling: None,
         }))
         .await
         .unwrap_err();
@@ -454,6 +480,7 @@ async fn export(c: &Client, id: &str, format: &str) -> (String, Vec<u8>) {
             id: id.into(),
             version: 0,
             format: format.into(),
+            handling: None,
         }))
         .await
         .unwrap()

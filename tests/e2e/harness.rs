@@ -216,6 +216,12 @@ impl Client {
         rampart_proto::v1::document_service_client::DocumentServiceClient::new(self.channel.clone())
             .max_decoding_message_size(16 * 1024 * 1024)
     }
+    pub fn policies(
+        &self,
+    ) -> rampart_proto::v1::policy_service_client::PolicyServiceClient<Channel> {
+        rampart_proto::v1::policy_service_client::PolicyServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(16 * 1024 * 1024)
+    }
     pub fn plugins(
         &self,
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {
@@ -267,7 +273,8 @@ pub fn asset_request(name: &str, asset_type: &str, owner: &str) -> pb::CreateAss
     }
 }
 
-/// Adds a user to `org` (through the operator) and returns a client for them.
+/// Adds a user to `org` (through the operator), cleared for the top level of the default
+/// four-level scheme, and returns a client for them.
 pub async fn add_user(
     server: &Server,
     org: &str,
@@ -275,6 +282,28 @@ pub async fn add_user(
     roles: &[&str],
     department: &str,
     job_title: &str,
+) -> Client {
+    add_user_cleared(
+        server,
+        org,
+        id,
+        roles,
+        department,
+        job_title,
+        "confidential",
+    )
+    .await
+}
+
+/// [`add_user`] with a given clearance ("" for none).
+pub async fn add_user_cleared(
+    server: &Server,
+    org: &str,
+    id: &str,
+    roles: &[&str],
+    department: &str,
+    job_title: &str,
+    clearance: &str,
 ) -> Client {
     let op = server.operator().await.in_org(org);
     op.users()
@@ -285,7 +314,7 @@ pub async fn add_user(
             roles: roles.iter().map(|r| r.to_string()).collect(),
             department: department.into(),
             job_title: job_title.into(),
-            clearance: String::new(),
+            clearance: clearance.into(),
         }))
         .await
         .expect("create user");

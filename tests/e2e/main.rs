@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod access;
 mod assets;
 mod audit;
 mod documents;

@@ -123,6 +123,7 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    cedar_validate()?;
     build_plugins()?;
     // WASM plugins with tests of their own (the FAIR sampler) run them natively.
     for dir in wasm_plugin_dirs()? {
@@ -146,10 +147,64 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
             "--include-ignored",
         ])
         .env("RAMPART_SURREAL_BIN", surreal))?;
+    // The default policy tests through the CLI, as an organisation runs its own.
+    run(cargo().args([
+        "run",
+        "--quiet",
+        "--package",
+        "rampart",
+        "--",
+        "policy",
+        "test",
+        "policies",
+    ]))?;
     if !quick {
         python_client()?;
     }
     Ok(())
+}
+
+/// The schema and the shipped policies (platform's and default set) must validate with the
+/// official Cedar CLI (`cargo install cedar-policy-cli`), not only with our own loader.
+fn cedar_validate() -> anyhow::Result<()> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["policies/platform", "policies"] {
+        for entry in std::fs::read_dir(root().join(dir))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|x| x == "cedar") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut all = String::new();
+    for f in &files {
+        all.push_str(&std::fs::read_to_string(f)?);
+        all.push('\n');
+    }
+    let combined = root().join("target/all-policies.cedar");
+    std::fs::create_dir_all(root().join("target"))?;
+    std::fs::write(&combined, all)?;
+    let status = Command::new("cedar")
+        .args([
+            "validate",
+            "--schema",
+            "policies/rampart.cedarschema",
+            "--policies",
+        ])
+        .arg(&combined)
+        .current_dir(root())
+        .status();
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => anyhow::bail!(
+            "cedar validate failed ({s}) on {} policy files",
+            files.len()
+        ),
+        Err(e) => anyhow::bail!(
+            "the official Cedar CLI is needed to validate the policies ({e}): cargo install cedar-policy-cli --version 4.14.1 --locked"
+        ),
+    }
 }
 
 fn surreal_server() -> anyhow::Result<PathBuf> {

@@ -5,6 +5,10 @@ use std::str::FromStr;
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 
+pub(crate) fn typed_uid(type_name: &str, id: &str) -> EntityUid {
+    uid(type_name, id)
+}
+
 fn uid(type_name: &str, id: &str) -> EntityUid {
     EntityUid::from_type_name_and_id(
         EntityTypeName::from_str(type_name).expect("our entity type names parse"),
@@ -24,6 +28,20 @@ fn entity(
     let attrs: HashMap<String, RestrictedExpression> =
         attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     Entity::new(uid, attrs, parents).expect("literal attributes always evaluate")
+}
+
+/// The organisation every resource (and user) belongs to, so that `resource in
+/// Rampart::Organisation::"acme"` holds for all of them (grants over a whole organisation).
+fn organisation_entity(organisation: &str) -> Entity {
+    entity(
+        organisation_uid(organisation),
+        vec![("organisation", s(organisation))],
+        HashSet::new(),
+    )
+}
+
+pub(crate) fn organisation_uid(organisation: &str) -> EntityUid {
+    uid("Rampart::Organisation", organisation)
 }
 
 /// Who is asking.
@@ -97,6 +115,8 @@ impl Principal {
                     .iter()
                     .map(|p| Entity::new_no_attrs(p.clone(), HashSet::new()))
                     .collect();
+                out.push(organisation_entity(organisation));
+                parents.insert(organisation_uid(organisation));
                 out.push(entity(
                     user_uid(organisation, id),
                     vec![
@@ -118,7 +138,7 @@ impl Principal {
 }
 
 /// Users are named `org/user` so that equal user keys in two organisations stay different.
-fn user_uid(organisation: &str, id: &str) -> EntityUid {
+pub(crate) fn user_uid(organisation: &str, id: &str) -> EntityUid {
     uid("Rampart::User", &format!("{organisation}/{id}"))
 }
 
@@ -162,6 +182,9 @@ pub enum Resource {
         organisation: String,
     },
     Document(Box<DocumentFacts>),
+    PolicyStore {
+        organisation: String,
+    },
 }
 
 /// A document as policies see it, through the version acted on.
@@ -212,33 +235,56 @@ impl Resource {
             Resource::Document(d) => {
                 uid("Rampart::Document", &format!("{}/{}", d.organisation, d.id))
             }
+            Resource::PolicyStore { organisation } => uid("Rampart::PolicyStore", organisation),
         }
     }
 
+    /// The organisation the resource belongs to.
+    pub fn organisation(&self) -> &str {
+        match self {
+            Resource::Organisation { id } => id,
+            Resource::User { organisation, .. }
+            | Resource::Token { organisation, .. }
+            | Resource::AssetRegister { organisation }
+            | Resource::Asset { organisation, .. }
+            | Resource::ClassificationScheme { organisation }
+            | Resource::AuditTrail { organisation }
+            | Resource::PluginCatalog { organisation }
+            | Resource::DocumentRegister { organisation }
+            | Resource::PolicyStore { organisation } => organisation,
+            Resource::Document(d) => &d.organisation,
+        }
+    }
+
+    /// The resource's Cedar entity type, e.g. `Rampart::Document`.
+    pub fn type_name(&self) -> String {
+        self.uid().type_name().to_string()
+    }
+
     pub(crate) fn entities(&self) -> Vec<Entity> {
+        let org = self.organisation();
         let one = |attrs: Vec<(&str, RestrictedExpression)>| {
-            vec![entity(self.uid(), attrs, HashSet::new())]
+            vec![
+                entity(self.uid(), attrs, HashSet::from([organisation_uid(org)])),
+                organisation_entity(org),
+            ]
         };
         match self {
-            Resource::Organisation { id } => one(vec![("organisation", s(id))]),
+            Resource::Organisation { id } => vec![organisation_entity(id)],
             Resource::User {
                 organisation,
-                id,
                 target,
+                ..
             } => match target {
                 // The user's full entity, when the caller has it (e.g. reading an existing user).
                 Some(p) => p.entities(),
-                None => vec![entity(
-                    user_uid(organisation, id),
-                    vec![
-                        ("organisation", s(organisation)),
-                        ("job_title", s("")),
-                        ("clearance", s("")),
-                        ("clearance_rank", RestrictedExpression::new_long(-1)),
-                        ("active", RestrictedExpression::new_bool(true)),
-                    ],
-                    HashSet::new(),
-                )],
+                None => one(vec![
+                    ("organisation", s(organisation)),
+                    ("job_title", s("")),
+                    ("clearance", s("")),
+                    ("clearance_rank", RestrictedExpression::new_long(-1)),
+                    ("active", RestrictedExpression::new_bool(true)),
+                ]),
             },
             Resource::Token {
                 organisation,
@@ -254,7 +300,8 @@ impl Resource {
             | Resource::ClassificationScheme { organisation }
             | Resource::AuditTrail { organisation }
             | Resource::PluginCatalog { organisation }
-            | Resource::DocumentRegister { organisation } => {
+            | Resource::DocumentRegister { organisation }
+            | Resource::PolicyStore { organisation } => {
                 one(vec![("organisation", s(organisation))])
             }
             Resource::Document(d) => {

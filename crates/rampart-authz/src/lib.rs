@@ -1,18 +1,30 @@
-//! Access control as code: every operation is one Cedar request decided by the policies in the
-//! repository's `policies/` folder. A denial says which policies forbade it, or that none permitted.
+//! Access control as code: every operation is one Cedar request decided by the platform's
+//! policies and the organisation's policy set (by default the repository's `policies/` folder).
+//! A denial says which policies forbade it, or that none permitted.
 
 mod entities;
+mod grants;
+mod handling;
 mod policies;
+pub mod policy_tests;
+mod slices;
 
 pub use entities::{DocumentFacts, Principal, Resource};
-pub use policies::{DEFAULT_POLICIES, DEFAULT_SCHEMA, PolicyError};
+pub use grants::{Grant, GrantTarget};
+pub use handling::{CHANNELS, HANDLING_ACTIONS, Handling};
+pub use policies::{
+    DEFAULT_POLICIES, DEFAULT_POLICY_TESTS, DEFAULT_SCHEMA, PLATFORM_POLICIES, PolicyError, Problem,
+};
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
 
 use cedar_policy::{
-    Authorizer as CedarAuthorizer, Context, Decision, Entities, EntityUid, PolicySet, Request,
-    Schema,
+    Authorizer as CedarAuthorizer, Context, Entities, EntityUid, PolicyId, PolicySet, Request,
+    Schema, SlotId,
 };
+use time::OffsetDateTime;
 
 /// Why a request was refused, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,33 +36,132 @@ pub struct Denied {
     pub policies: Vec<String>,
 }
 
-/// The loaded policy set and schema, shared by every request.
+/// A decision with its reasons: the policies that permitted it (allowed) or forbade it (denied,
+/// empty when nothing permitted it), and the policies that failed to evaluate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub policies: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+impl Decision {
+    pub fn reason(&self) -> String {
+        let mut reason = match (self.allowed, self.policies.is_empty()) {
+            (true, _) => format!("permitted by {}", self.policies.join(", ")),
+            (false, true) => "no policy permits it".to_string(),
+            (false, false) => format!("forbidden by {}", self.policies.join(", ")),
+        };
+        if !self.errors.is_empty() {
+            reason.push_str(&format!(
+                " (policies that failed to evaluate: {})",
+                self.errors.join("; ")
+            ));
+        }
+        reason
+    }
+}
+
+/// The schema shipped with Rampart, parsed once.
+pub fn default_schema() -> Arc<Schema> {
+    static SCHEMA: OnceLock<Arc<Schema>> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            Arc::new(policies::parse_schema(DEFAULT_SCHEMA).expect("the shipped schema parses"))
+        })
+        .clone()
+}
+
+/// The platform's policies followed by the organisation's `files`.
+pub fn with_platform(files: &[(String, String)]) -> Vec<(String, String)> {
+    PLATFORM_POLICIES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .chain(files.iter().cloned())
+        .collect()
+}
+
+/// The default policy files of an organisation (name, text).
+pub fn default_policy_files() -> Vec<(String, String)> {
+    DEFAULT_POLICIES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect()
+}
+
+/// A loaded policy set, ready to decide: its policies cut into slices by action and resource
+/// type (see `slices.rs`), and the grants in force linked in.
 pub struct Authorizer {
-    schema: Schema,
+    schema: Arc<Schema>,
     policies: PolicySet,
+    slices: slices::Slices,
     cedar: CedarAuthorizer,
+    /// The earliest end of a linked grant: from then on this set is out of date.
+    valid_until: Option<OffsetDateTime>,
 }
 
 impl Authorizer {
-    /// The schema and policies shipped in `policies/`.
+    /// The platform's policies and the default policy set, without grants.
     pub fn with_defaults() -> Result<Authorizer, PolicyError> {
-        Authorizer::new(
-            DEFAULT_SCHEMA,
-            &DEFAULT_POLICIES
-                .iter()
-                .map(|(n, s)| (n.to_string(), s.to_string()))
-                .collect::<Vec<_>>(),
+        Authorizer::build(
+            default_schema(),
+            &with_platform(&default_policy_files()),
+            &[],
+            OffsetDateTime::now_utc(),
         )
     }
 
-    /// A schema and policy files (name, text). Policies are validated against the schema and
-    /// renamed after their `@id` annotation so decisions name real rules.
+    /// A schema and exactly these policy files (name, text).
     pub fn new(schema: &str, files: &[(String, String)]) -> Result<Authorizer, PolicyError> {
-        let (schema, policies) = policies::load(schema, files)?;
+        let schema = Arc::new(policies::parse_schema(schema)?);
+        Authorizer::build(schema, files, &[], OffsetDateTime::now_utc())
+    }
+
+    /// Policy files (name, text), validated against `schema` and renamed after their `@id`, with
+    /// the `grants` still in force at `now` linked to their templates.
+    pub fn build(
+        schema: Arc<Schema>,
+        files: &[(String, String)],
+        grants: &[Grant],
+        now: OffsetDateTime,
+    ) -> Result<Authorizer, PolicyError> {
+        let mut set = policies::load(&schema, files)?;
+        let mut valid_until: Option<OffsetDateTime> = None;
+        let mut problems = Vec::new();
+        for grant in grants.iter().filter(|g| g.until > now) {
+            let links = HashMap::from([
+                (SlotId::principal(), grant.principal_uid()),
+                (SlotId::resource(), grant.target.uid(&grant.organisation)),
+            ]);
+            match set.link(
+                PolicyId::new(&grant.template),
+                PolicyId::new(&grant.id),
+                links,
+            ) {
+                Ok(()) => {
+                    valid_until = Some(valid_until.map_or(grant.until, |u| u.min(grant.until)))
+                }
+                Err(e) => problems.push(Problem {
+                    file: "grants".into(),
+                    line: 0,
+                    column: 0,
+                    policy: grant.id.clone(),
+                    message: format!(
+                        "grant {} cannot be linked to template {:?}: {e}",
+                        grant.id, grant.template
+                    ),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(PolicyError::Invalid(problems));
+        }
         Ok(Authorizer {
+            slices: slices::Slices::new(&schema, &set),
             schema,
-            policies,
+            policies: set,
             cedar: CedarAuthorizer::new(),
+            valid_until,
         })
     }
 
@@ -61,21 +172,44 @@ impl Authorizer {
             .collect()
     }
 
-    /// Decides whether `principal` may do `action` on `resource`.
-    pub fn authorize(
+    /// The `@id`s of the templates grants can link to.
+    pub fn template_ids(&self) -> Vec<String> {
+        self.policies
+            .templates()
+            .map(|t| t.id().to_string())
+            .collect()
+    }
+
+    /// When this set stops being right: the earliest end of a grant it holds.
+    pub fn valid_until(&self) -> Option<OffsetDateTime> {
+        self.valid_until
+    }
+
+    /// The size of the largest slice of policies one decision evaluates.
+    pub fn largest_slice(&self) -> usize {
+        self.slices.largest()
+    }
+
+    /// Decides whether `principal` may do `action` on `resource`, with the reasons. Handling
+    /// actions take `handling` as their context (the default, a download, when none is given).
+    pub fn decide(
         &self,
         principal: &Principal,
         action: &str,
         resource: &Resource,
-    ) -> Result<(), Denied> {
-        let denied = |reason: String, policies: Vec<String>| Denied {
-            action: action.to_string(),
-            reason,
-            policies,
+        handling: Option<&Handling>,
+    ) -> Decision {
+        let refused = |error: String| Decision {
+            allowed: false,
+            policies: vec![],
+            errors: vec![error],
         };
-        let action_uid = EntityUid::from_str(&format!("Rampart::Action::\"{action}\""))
-            .map_err(|e| denied(format!("unknown action: {e}"), vec![]))?;
-        // The principal and the resource may share entities (a user reading themself, a role).
+        let action_uid = match EntityUid::from_str(&format!("Rampart::Action::{action:?}")) {
+            Ok(uid) => uid,
+            Err(e) => return refused(format!("unknown action {action:?}: {e}")),
+        };
+        // The principal and the resource may share entities (a user reading themself, a role,
+        // their organisation).
         let mut seen = std::collections::HashSet::new();
         let entities: Vec<_> = principal
             .entities()
@@ -83,51 +217,86 @@ impl Authorizer {
             .chain(resource.entities())
             .filter(|e| seen.insert(e.uid()))
             .collect();
-        let entities = Entities::from_entities(entities, Some(&self.schema)).map_err(|e| {
-            denied(
-                format!("the request's entities do not fit the schema: {e}"),
-                vec![],
-            )
-        })?;
-        let request = Request::new(
-            principal.uid(),
-            action_uid,
-            resource.uid(),
-            Context::empty(),
-            Some(&self.schema),
-        )
-        .map_err(|e| denied(format!("the request does not fit the schema: {e}"), vec![]))?;
-        let response = self
-            .cedar
-            .is_authorized(&request, &self.policies, &entities);
-        match response.decision() {
-            Decision::Allow => Ok(()),
-            Decision::Deny => {
-                let mut forbidding: Vec<String> = response
-                    .diagnostics()
-                    .reason()
-                    .map(|p| p.to_string())
-                    .collect();
-                forbidding.sort();
-                let errors: Vec<String> = response
-                    .diagnostics()
-                    .errors()
-                    .map(|e| e.to_string())
-                    .collect();
-                let mut reason = if forbidding.is_empty() {
-                    "no policy permits it".to_string()
-                } else {
-                    format!("forbidden by {}", forbidding.join(", "))
-                };
-                if !errors.is_empty() {
-                    reason.push_str(&format!(
-                        " (policies that failed to evaluate: {})",
-                        errors.join("; ")
-                    ));
-                }
-                Err(denied(reason, forbidding))
+        let entities = match Entities::from_entities(entities, Some(&self.schema)) {
+            Ok(e) => e,
+            Err(e) => {
+                return refused(format!("the request's entities do not fit the schema: {e}"));
             }
+        };
+        let context = if HANDLING_ACTIONS.contains(&action) {
+            handling.cloned().unwrap_or_default().context()
+        } else {
+            Context::empty()
+        };
+        let request = match Request::new(
+            principal.uid(),
+            action_uid.clone(),
+            resource.uid(),
+            context,
+            Some(&self.schema),
+        ) {
+            Ok(r) => r,
+            Err(e) => return refused(format!("the request does not fit the schema: {e}")),
+        };
+        let outcome = self.slices.decide(
+            &self.cedar,
+            &request,
+            &entities,
+            &action_uid,
+            &resource.type_name(),
+        );
+        Decision {
+            allowed: outcome.allowed,
+            policies: outcome.determining,
+            errors: outcome.errors,
         }
+    }
+
+    /// Whether `principal` may do `action` on `resource`; a denial says why.
+    pub fn authorize(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &Resource,
+    ) -> Result<(), Denied> {
+        self.authorize_handling(principal, action, resource, None)
+    }
+
+    /// [`Authorizer::authorize`] for a request that moves a document in a given way.
+    pub fn authorize_handling(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: &Resource,
+        handling: Option<&Handling>,
+    ) -> Result<(), Denied> {
+        let decision = self.decide(principal, action, resource, handling);
+        if decision.allowed {
+            return Ok(());
+        }
+        Err(Denied {
+            action: action.to_string(),
+            reason: decision.reason(),
+            policies: decision.policies,
+        })
+    }
+
+    /// Every action `principal` may do on `resource` (handling actions with the default
+    /// context), in the schema's order.
+    pub fn permitted_actions(&self, principal: &Principal, resource: &Resource) -> Vec<String> {
+        let principal_type = principal.uid().type_name().clone();
+        let resource_type = resource.uid().type_name().clone();
+        let mut actions: Vec<String> = self
+            .schema
+            .actions_for_principal_and_resource(&principal_type, &resource_type)
+            .map(|a| a.id().unescaped().to_string())
+            .collect();
+        actions.sort();
+        actions.dedup();
+        actions
+            .into_iter()
+            .filter(|a| self.decide(principal, a, resource, None).allowed)
+            .collect()
     }
 }
 
@@ -142,8 +311,8 @@ mod tests {
             roles: roles.iter().map(|r| r.to_string()).collect(),
             department: "Engineering".into(),
             job_title: "Engineer".into(),
-            clearance: String::new(),
-            clearance_rank: -1,
+            clearance: "confidential".into(),
+            clearance_rank: 3,
             active: true,
         }
     }
@@ -317,8 +486,125 @@ mod tests {
         )];
         assert!(matches!(
             Authorizer::new(DEFAULT_SCHEMA, &files),
-            Err(PolicyError::Validation(_))
+            Err(PolicyError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn the_default_policy_tests_pass() {
+        let tests: Vec<(String, String)> = DEFAULT_POLICY_TESTS
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let results = policy_tests::run(
+            &default_schema(),
+            &with_platform(&default_policy_files()),
+            &tests,
+        );
+        assert!(results.len() >= 60, "{} cases", results.len());
+        let failed: Vec<String> = results
+            .iter()
+            .filter(|r| !r.passed)
+            .map(|r| format!("{} / {}: {}", r.file, r.name, r.detail))
+            .collect();
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+
+    #[test]
+    fn a_failing_case_fails_and_says_why() {
+        let tests = vec![(
+            "t.toml".to_string(),
+            r#"
+[users.bob]
+roles = ["employee"]
+[[case]]
+name = "wrong on purpose"
+principal = "bob"
+action = "policy.update"
+resource = "policy-store"
+expect = "allow"
+[[case]]
+name = "unknown principal"
+principal = "nobody"
+action = "asset.read"
+resource = "asset-register"
+expect = "deny"
+"#
+            .to_string(),
+        )];
+        let results = policy_tests::run(
+            &default_schema(),
+            &with_platform(&default_policy_files()),
+            &tests,
+        );
+        assert_eq!(results.len(), 2);
+        assert!(!results[0].passed);
+        assert!(
+            results[0].detail.contains("no policy permits it"),
+            "{:?}",
+            results[0]
+        );
+        assert!(!results[1].passed);
+        assert!(
+            results[1].detail.contains("unknown principal"),
+            "{:?}",
+            results[1]
+        );
+    }
+
+    #[test]
+    fn slices_decide_like_the_whole_set() {
+        // 1,000 personal grants next to the default policies: each decision evaluates only its
+        // slice, and the answers are those of the full set.
+        let mut files = with_platform(&default_policy_files());
+        let mut grants_text = String::new();
+        for i in 0..1000 {
+            grants_text.push_str(&format!(
+                "@id(\"p{i}\")\npermit(principal == Rampart::User::\"acme/u{i}\", action == Rampart::Action::\"asset.update\", resource is Rampart::Asset);\n"
+            ));
+        }
+        files.push(("many.cedar".into(), grants_text));
+        let authz =
+            Authorizer::build(default_schema(), &files, &[], OffsetDateTime::now_utc()).unwrap();
+        assert!(authz.largest_slice() < 30, "{}", authz.largest_slice());
+        let u7 = user("acme", "u7", &["employee"]);
+        assert!(
+            authz
+                .authorize(&u7, "asset.update", &asset("acme", "bob"))
+                .is_ok()
+        );
+        let d = authz.decide(&u7, "asset.update", &asset("acme", "bob"), None);
+        assert_eq!(d.policies, vec!["p7"]);
+        let u1000 = user("acme", "u1000", &["employee"]);
+        assert!(
+            authz
+                .authorize(&u1000, "asset.update", &asset("acme", "bob"))
+                .is_err()
+        );
+        let mallory = user("globex", "u7", &["employee"]);
+        assert!(
+            authz
+                .authorize(&mallory, "asset.update", &asset("acme", "bob"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn what_a_principal_may_do() {
+        let authz = Authorizer::with_defaults().unwrap();
+        let bob = user("acme", "bob", &["employee"]);
+        let actions = authz.permitted_actions(&bob, &asset("acme", "bob"));
+        assert_eq!(
+            actions,
+            vec![
+                "asset.classify",
+                "asset.create",
+                "asset.read",
+                "asset.update"
+            ]
+        );
+        let actions = authz.permitted_actions(&bob, &asset("acme", "carol"));
+        assert_eq!(actions, vec!["asset.read"]);
     }
 
     fn document(status: &str, author: &str) -> Resource {

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod decisions;
 mod documents;
 mod plugins;
 
@@ -77,6 +78,9 @@ async fn main() -> anyhow::Result<()> {
     if what.is_empty() || what == "plugins" {
         let root = root.clone();
         tokio::task::spawn_blocking(move || plugins::run(&root)).await??;
+    }
+    if what.is_empty() || what == "decisions" {
+        decisions::run()?;
     }
     if what.is_empty() || what == "server" {
         server().await?;

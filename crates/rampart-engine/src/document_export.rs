@@ -30,7 +30,11 @@ impl Engine {
         id: &str,
         version: u32,
         format: &str,
+        handling: Option<&crate::Handling>,
     ) -> Result<Export, EngineError> {
+        if let Some(h) = handling {
+            h.validate().map_err(|m| Invalid::new("handling", m))?;
+        }
         let pdf = match format.trim() {
             "" | "markdown" | "md" => false,
             "pdf" => true,
@@ -51,10 +55,12 @@ impl Engine {
             .cloned()
             .ok_or_else(|| EngineError::NotFound(format!("version {} of {id}", read.number)))?;
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
-        self.authorize(
+        // The channel (download, print, email) decides too: the handling rules are policies.
+        self.authorize_handling(
             caller,
             "document.export",
             &crate::documents::facts(&org_key, doc, Some(&v), scheme.as_ref()),
+            handling,
         )?;
         let text = read.text.ok_or_else(|| {
             EngineError::FailedPrecondition(format!(
@@ -292,5 +298,84 @@ mod tests {
         let w = wrap(&"word ".repeat(50), 20);
         assert!(w.iter().all(|l| l.chars().count() <= 20));
         assert_eq!(win_ansi("a—b"), vec![b'a', 0x97, b'b']);
+    }
+}
+
+/// A recorded transfer of a copy (paper or electronic) to someone inside or outside.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Transfer {
+    pub document: String,
+    pub version: u32,
+    pub channel: String,
+    pub medium: String,
+    pub encrypted: bool,
+    pub return_receipt: bool,
+    pub recipient: String,
+    pub note: String,
+    pub by: String,
+    pub at: String,
+}
+
+impl Engine {
+    /// Records that a copy of a document left by `handling`'s channel, if the handling rules
+    /// allow it; the record goes to the audit trail.
+    #[allow(clippy::too_many_arguments)] // one argument per field of the API request
+    pub async fn transfer_document(
+        &self,
+        caller: &Caller,
+        org: &str,
+        id: &str,
+        version: u32,
+        handling: &crate::Handling,
+        recipient: &str,
+        note: &str,
+    ) -> Result<Transfer, EngineError> {
+        handling
+            .validate()
+            .map_err(|m| Invalid::new("handling", m))?;
+        if !handling.channel.starts_with("transfer-") && handling.channel != "email" {
+            return Err(Invalid::new(
+                "handling.channel",
+                "a transfer goes by transfer-inside, transfer-outside or email",
+            )
+            .into());
+        }
+        let recipient = rampart_domain::invalid::required_text("recipient", recipient, 300)?;
+        let note = rampart_domain::invalid::optional_text("note", note, 500)?;
+        let read = self.get_document(caller, org, id, version).await?;
+        let (org_key, db) = self.organisation_db(caller, org).await?;
+        let doc = &read.view.document;
+        let v = doc
+            .version(read.number)
+            .cloned()
+            .ok_or_else(|| EngineError::NotFound(format!("version {} of {id}", read.number)))?;
+        let scheme = get_scheme(&db).await?.map(|s| s.scheme());
+        self.authorize_handling(
+            caller,
+            "document.transfer",
+            &crate::documents::facts(&org_key, doc, Some(&v), scheme.as_ref()),
+            Some(handling),
+        )?;
+        let transfer = Transfer {
+            document: doc.id.clone(),
+            version: read.number,
+            channel: handling.channel.clone(),
+            medium: handling.medium.clone(),
+            encrypted: handling.encrypted,
+            return_receipt: handling.return_receipt,
+            recipient,
+            note,
+            by: caller.actor(),
+            at: rampart_domain::times::format(time::OffsetDateTime::now_utc()),
+        };
+        let mut change = rampart_store::Change::new();
+        change.record(
+            &caller.actor(),
+            "document.transfer",
+            format!("document:{}", doc.id),
+            serde_json::to_value(&transfer).expect("serialises"),
+        );
+        db.commit(change).await?;
+        Ok(transfer)
     }
 }

@@ -1002,10 +1002,7 @@ impl Engine {
                 outcome: "due".into(),
             };
             let resource = facts(&org, &doc, doc.version(number), scheme.as_ref());
-            if let Err(denied) =
-                self.authz
-                    .authorize(&caller.principal, "document.dispose", &resource)
-            {
+            if let Err(denied) = self.authorize(caller, "document.dispose", &resource) {
                 item.outcome = format!("skipped: {denied}");
             } else if execute {
                 let expected = doc.revision;

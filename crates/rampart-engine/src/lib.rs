@@ -2,6 +2,7 @@
 //! authorize (Cedar) → load → decide (domain rules) → persist with its audit events (one
 //! transaction). The gRPC server only maps messages; the rules live here and below.
 
+mod access_policies;
 mod assets;
 mod audit;
 mod authentication;
@@ -20,27 +21,32 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use rampart_authz::Authorizer;
 use rampart_store::{Database, Store, StoreOptions};
 
+pub use access_policies::{
+    Permitted, PolicyCheck, PolicySetView, RECHECK as POLICY_RECHECK, default_policies,
+    run_policy_tests,
+};
 pub use assets::{AssetList, AssetListQuery, AssetUpdate};
 pub use audit::ChainReport;
 pub use authentication::{Bootstrap, Caller};
 pub use classification::{SchemeChange, SchemeChangeResult};
 pub use document_advice::{AdviceRequest, TemplateInfo};
-pub use document_export::Export;
+pub use document_export::{Export, Transfer};
 pub use documents::{
     DisposalItem, DocumentListQuery, DocumentVerification, DocumentView, StepRequest, Upload,
     VersionText,
 };
 pub use error::EngineError;
 pub use plugins::{LoadReport, PluginInfo, PluginOptions};
-pub use rampart_authz::{Principal, Resource};
+pub use rampart_authz::policy_tests::CaseResult;
+pub use rampart_authz::{Decision, Handling, Principal, Problem, Resource};
 pub use rampart_domain as domain;
 pub use rampart_plugins as plugin_host;
 pub use rampart_store::assets::AssetFilter;
 pub use rampart_store::classification::StoredScheme;
 pub use rampart_store::documents::{Acknowledgement, DocumentFilter, StoredSchedule};
+pub use rampart_store::policies::{PolicyFile, PolicyVersion, StoredGrant};
 pub use rampart_store::tokens::ApiToken;
 pub use rampart_store::users::Operator;
 pub use tokens::NewToken;
@@ -49,7 +55,8 @@ pub use tokens::NewToken;
 #[derive(Clone)]
 pub struct Engine {
     store: Store,
-    authz: Arc<Authorizer>,
+    /// Each organisation's policy set, loaded (see `access_policies.rs`).
+    policy_sets: Arc<access_policies::PolicySets>,
     /// Token hash → caller, for a few seconds, so a busy client does not cost a lookup per call.
     callers: Arc<Mutex<HashMap<String, (Caller, Instant)>>>,
     /// Organisations known to exist. Organisations are never deleted, so a positive answer can be
@@ -70,11 +77,9 @@ impl Engine {
     /// Opens the store (running migrations) with the default policies.
     pub async fn open(options: &StoreOptions) -> Result<Engine, EngineError> {
         let store = Store::open(options).await?;
-        let authz = Authorizer::with_defaults()
-            .map_err(|e| EngineError::Internal(format!("policies: {e}")))?;
         Ok(Engine {
             store,
-            authz: Arc::new(authz),
+            policy_sets: Arc::new(access_policies::PolicySets::new()?),
             callers: Arc::default(),
             known_organisations: Arc::default(),
             plugins: Arc::new(plugins::Plugins::empty()?),
@@ -93,22 +98,34 @@ impl Engine {
         &self.store
     }
 
+    /// Decides by the policy set of the organisation that holds `resource` (the platform's
+    /// policies always included).
     fn authorize(
         &self,
         caller: &Caller,
         action: &str,
         resource: &Resource,
     ) -> Result<(), EngineError> {
-        self.authz
-            .authorize(&caller.principal, action, resource)
+        self.authorize_handling(caller, action, resource, None)
+    }
+
+    /// [`Engine::authorize`] for a request that moves a document (export, transfer).
+    fn authorize_handling(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &Resource,
+        handling: Option<&Handling>,
+    ) -> Result<(), EngineError> {
+        self.policy_sets
+            .for_org(resource.organisation())
+            .authorize_handling(&caller.principal, action, resource, handling)
             .map_err(EngineError::Denied)
     }
 
     /// Whether `caller` may do `action` (for filtering lists without failing).
     fn allowed(&self, caller: &Caller, action: &str, resource: &Resource) -> bool {
-        self.authz
-            .authorize(&caller.principal, action, resource)
-            .is_ok()
+        self.authorize(caller, action, resource).is_ok()
     }
 
     /// The organisation a request acts in: the one named, else the caller's own. It must exist.
@@ -138,6 +155,7 @@ impl Engine {
             return Err(EngineError::NotFound(format!("organisation {org}")));
         }
         let db = self.store.organisation(&org).await?;
+        self.refresh_policies(&org, &db).await?;
         Ok((org, db))
     }
 

@@ -708,7 +708,14 @@ impl pb::document_service_server::DocumentService for Documents {
         let r = req.into_inner();
         let e = self
             .0
-            .export_document(&c, &org, &r.id, r.version, &r.format)
+            .export_document(
+                &c,
+                &org,
+                &r.id,
+                r.version,
+                &r.format,
+                crate::policies::handling_in(r.handling).as_ref(),
+            )
             .await
             .map_err(status)?;
         let mut first = Some((e.file_name, e.content_type, e.marking));
@@ -723,6 +730,32 @@ impl pb::document_service_server::DocumentService for Documents {
             }));
         }
         Ok(Response::new(Box::pin(tokio_stream::iter(parts))))
+    }
+
+    async fn transfer_document(
+        &self,
+        req: Request<pb::TransferDocumentRequest>,
+    ) -> Res<pb::Transfer> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let handling = crate::policies::handling_in(r.handling).unwrap_or_default();
+        let t = self
+            .0
+            .transfer_document(&c, &org, &r.id, r.version, &handling, &r.recipient, &r.note)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::Transfer {
+            document: t.document,
+            version: t.version,
+            channel: t.channel,
+            medium: t.medium,
+            encrypted: t.encrypted,
+            return_receipt: t.return_receipt,
+            recipient: t.recipient,
+            note: t.note,
+            by: t.by,
+            at: t.at,
+        }))
     }
 
     async fn advise_document(

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod documents;
 mod errors;
 pub mod plugins;
+pub mod policies;
 mod services;
 
 use std::future::Future;
@@ -17,6 +18,7 @@ use rampart_proto::v1::classification_service_server::ClassificationServiceServe
 use rampart_proto::v1::document_service_server::DocumentServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
 use rampart_proto::v1::plugin_service_server::PluginServiceServer;
+use rampart_proto::v1::policy_service_server::PolicyServiceServer;
 use rampart_proto::v1::token_service_server::TokenServiceServer;
 use rampart_proto::v1::user_service_server::UserServiceServer;
 use tokio::net::TcpListener;
@@ -66,6 +68,9 @@ pub async fn serve(
     health
         .set_serving::<DocumentServiceServer<documents::Documents>>()
         .await;
+    health
+        .set_serving::<PolicyServiceServer<policies::Policies>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -106,6 +111,7 @@ pub async fn serve(
         .add_service(DocumentServiceServer::new(documents::Documents(
             engine.clone(),
         )))
+        .add_service(PolicyServiceServer::new(policies::Policies(engine.clone())))
         .add_service(PluginServiceServer::new(plugins::Plugins(engine)))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await

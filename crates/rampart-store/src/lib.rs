@@ -16,6 +16,7 @@ pub mod audit;
 pub mod classification;
 pub mod documents;
 pub mod organisations;
+pub mod policies;
 pub mod tokens;
 pub mod users;
 

@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -245,14 +245,45 @@ DEFINE FIELD IF NOT EXISTS revision ON retention_schedule TYPE int;
 DEFINE FIELD IF NOT EXISTS updated_at ON retention_schedule TYPE string;
 "#;
 
+/// Access policies: the versions of an organisation's policy set, time-boxed grants, and a head
+/// record whose serial every change bumps (servers sharing the database reload on a new serial).
+const ORGANISATION_V3: &str = r#"
+DEFINE TABLE IF NOT EXISTS policy_version SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS number ON policy_version TYPE int;
+DEFINE FIELD IF NOT EXISTS files ON policy_version TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS files[*].name ON policy_version TYPE string;
+DEFINE FIELD IF NOT EXISTS files[*].text ON policy_version TYPE string;
+DEFINE FIELD IF NOT EXISTS tests ON policy_version TYPE array<object>;
+DEFINE FIELD IF NOT EXISTS tests[*].name ON policy_version TYPE string;
+DEFINE FIELD IF NOT EXISTS tests[*].text ON policy_version TYPE string;
+DEFINE FIELD IF NOT EXISTS author ON policy_version TYPE string;
+DEFINE FIELD IF NOT EXISTS at ON policy_version TYPE string;
+DEFINE FIELD IF NOT EXISTS note ON policy_version TYPE string;
+
+DEFINE TABLE IF NOT EXISTS policy_grant SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS template ON policy_grant TYPE string;
+DEFINE FIELD IF NOT EXISTS user ON policy_grant TYPE string;
+DEFINE FIELD IF NOT EXISTS target ON policy_grant TYPE string;
+DEFINE FIELD IF NOT EXISTS until ON policy_grant TYPE string;
+DEFINE FIELD IF NOT EXISTS note ON policy_grant TYPE string;
+DEFINE FIELD IF NOT EXISTS created_by ON policy_grant TYPE string;
+DEFINE FIELD IF NOT EXISTS created_at ON policy_grant TYPE string;
+DEFINE FIELD IF NOT EXISTS revoked_at ON policy_grant TYPE string;
+DEFINE FIELD IF NOT EXISTS revoked_by ON policy_grant TYPE string;
+
+DEFINE TABLE IF NOT EXISTS policy_head SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS serial ON policy_head TYPE int;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
     match schema {
-        Schema::System => vec![format!("{COMMON}{SYSTEM_V1}"), String::new()],
+        Schema::System => vec![format!("{COMMON}{SYSTEM_V1}"), String::new(), String::new()],
         Schema::Organisation => vec![
             format!("{COMMON}{ORGANISATION_V1}"),
             ORGANISATION_V2.to_string(),
+            ORGANISATION_V3.to_string(),
         ],
     }
 }

@@ -66,6 +66,93 @@ pub enum Command {
     /// Controlled documents: versions, approval, distribution, reviews, retention, disposal.
     #[command(subcommand, alias = "doc")]
     Document(DocumentCmd),
+    /// Access policies: the organisation's Cedar policy set, its tests, dry runs and grants.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+}
+
+/// How a document leaves (the handling rules decide by it).
+#[derive(Args, Debug, Clone, Default)]
+pub struct HandlingArgs {
+    /// download, print, email, transfer-inside, transfer-outside.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// electronic (default) or paper.
+    #[arg(long)]
+    pub medium: Option<String>,
+    /// The copy is encrypted.
+    #[arg(long)]
+    pub encrypted: bool,
+    /// Sent with a return receipt.
+    #[arg(long)]
+    pub return_receipt: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCmd {
+    /// The policy set in force: its files, tests and version.
+    Show {
+        /// Write the set into DIR (files at the top, tests under tests/) instead of listing it.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
+    /// Replace the set with the *.cedar files of DIR and its tests/*.toml (accepted only if it
+    /// validates and every test passes).
+    Replace {
+        dir: PathBuf,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// The version you read (default: the current one).
+        #[arg(long)]
+        expected_version: Option<u64>,
+    },
+    /// Validate DIR and run its tests on the server, without applying anything.
+    Check { dir: PathBuf },
+    /// Run the policy tests of DIR locally (no server): a line per case, exit 1 on a failure.
+    Test { dir: PathBuf },
+    /// Every version of the set.
+    History,
+    /// Make version N current again (0: the default set).
+    Rollback { version: u64 },
+    /// Is USER allowed to do ACTION on RESOURCE, and why (a dry run).
+    Explain {
+        user: String,
+        action: String,
+        /// organisation, asset:ID, document:ID[@N], user:ID, asset-register, …
+        resource: String,
+        #[command(flatten)]
+        handling: HandlingArgs,
+    },
+    /// What may USER do on RESOURCE.
+    Can { user: String, resource: String },
+    /// Who may read RESOURCE (or do --action on it).
+    Who {
+        resource: String,
+        #[arg(long, default_value = "")]
+        action: String,
+    },
+    /// Time-boxed grants (template-linked policies).
+    #[command(subcommand)]
+    Grant(GrantCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GrantCmd {
+    /// Grant TEMPLATE (e.g. external-auditor) to USER over TARGET (organisation, document:ID,
+    /// asset:ID) until a date.
+    Create {
+        template: String,
+        user: String,
+        target: String,
+        #[arg(long)]
+        until: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    List,
+    Revoke {
+        id: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -550,6 +637,22 @@ pub enum DocumentCmd {
         format: String,
         #[arg(long, short)]
         out: PathBuf,
+        #[command(flatten)]
+        handling: HandlingArgs,
+    },
+    /// Record that a copy of the document left by a channel (email, transfer-inside,
+    /// transfer-outside), if the handling rules allow it.
+    Transfer {
+        id: String,
+        #[arg(long, default_value_t = 0)]
+        version: u32,
+        /// Who receives it.
+        #[arg(long)]
+        recipient: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[command(flatten)]
+        handling: HandlingArgs,
     },
     /// Recompute every stored hash of the organisation's documents.
     Verify,

@@ -86,6 +86,12 @@ impl Client {
         rampart_proto::v1::document_service_client::DocumentServiceClient::new(self.channel.clone())
             .max_decoding_message_size(16 * 1024 * 1024)
     }
+    pub fn policies(
+        &self,
+    ) -> rampart_proto::v1::policy_service_client::PolicyServiceClient<Channel> {
+        rampart_proto::v1::policy_service_client::PolicyServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(16 * 1024 * 1024)
+    }
     pub fn plugins(
         &self,
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {

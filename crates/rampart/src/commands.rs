@@ -21,6 +21,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Plugin(PluginCmd::Test { dir }) = &cli.command {
         return crate::plugins::test(dir, cli.global.json);
     }
+    if let Command::Policy(crate::cli::PolicyCmd::Test { dir }) = &cli.command {
+        return crate::policies::test(dir, cli.global.json);
+    }
     let settings = config::client(&cli.global, &file)?;
     let client = Client::connect(&settings).await?;
     let as_json = cli.global.json;
@@ -53,6 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(cmd) => audit(&client, cmd, as_json).await?,
         Command::Plugin(cmd) => crate::plugins::run(&client, cmd, as_json).await?,
         Command::Document(cmd) => crate::documents::run(&client, cmd, as_json).await?,
+        Command::Policy(cmd) => crate::policies::run(&client, cmd, as_json).await?,
     }
     Ok(())
 }

@@ -739,17 +739,64 @@ pub async fn run(client: &Client, cmd: DocumentCmd, as_json: bool) -> anyhow::Re
             eprintln!();
             println!("wrote {total} bytes to {}", out.display());
         }
+        DocumentCmd::Transfer {
+            id,
+            version,
+            recipient,
+            note,
+            handling,
+        } => {
+            let t = svc
+                .transfer_document(client.req(pb::TransferDocumentRequest {
+                    id,
+                    version,
+                    handling: crate::policies::handling(handling),
+                    recipient,
+                    note,
+                }))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if as_json {
+                return json(&t);
+            }
+            println!(
+                "recorded: version {} of {} to {} by {} ({}, {}{}{})",
+                t.version,
+                t.document,
+                t.recipient,
+                t.channel,
+                t.medium,
+                if t.encrypted {
+                    "encrypted"
+                } else {
+                    "not encrypted"
+                },
+                if t.return_receipt {
+                    ", return receipt"
+                } else {
+                    ""
+                },
+                if t.note.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", t.note)
+                }
+            );
+        }
         DocumentCmd::Export {
             id,
             version,
             format,
             out,
+            handling,
         } => {
             let mut stream = svc
                 .export_document(client.req(pb::ExportDocumentRequest {
                     id,
                     version,
                     format,
+                    handling: crate::policies::handling(handling),
                 }))
                 .await
                 .map_err(explain)?

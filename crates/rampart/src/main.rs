@@ -8,6 +8,7 @@ mod documents;
 mod example;
 mod output;
 mod plugins;
+mod policies;
 mod serve;
 
 use clap::Parser;
