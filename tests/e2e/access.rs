@@ -9,14 +9,7 @@ use std::time::Duration;
 use rampart_proto::v1 as pb;
 use tonic::Code;
 
-use crate::harness::{Client, Server, add_user, add_user_cleared, organisation};
-
-fn policies(s: &tonic::Status) -> String {
-    s.metadata()
-        .get("x-rampart-policies")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
+use crate::harness::{Client, Server, add_user, add_user_cleared, organisation, policies, step};
 
 /// Asserts a PERMISSION_DENIED naming exactly `expected` (comma-separated; "" = no policy
 /// permits it).
@@ -54,14 +47,6 @@ fn doc_fields(
         }),
         review_period_months: 12,
         retention: None,
-    }
-}
-
-fn step(id: &str, version: u32, revision: u64) -> pb::DocumentStepRequest {
-    pb::DocumentStepRequest {
-        id: id.into(),
-        version,
-        expected_revision: revision,
     }
 }
 

@@ -6,7 +6,7 @@ use rampart_proto::v1 as pb;
 use sha2::{Digest, Sha256};
 use tonic::Code;
 
-use crate::harness::{Client, Server, add_user, organisation};
+use crate::harness::{Client, Server, add_user, organisation, policies, step};
 
 fn fields(owner: &str, approvers: &[&str], quorum: u32) -> pb::DocumentFields {
     pb::DocumentFields {
@@ -31,27 +31,12 @@ fn fields(owner: &str, approvers: &[&str], quorum: u32) -> pb::DocumentFields {
     }
 }
 
-fn step(id: &str, version: u32, revision: u64) -> pb::DocumentStepRequest {
-    pb::DocumentStepRequest {
-        id: id.into(),
-        version,
-        expected_revision: revision,
-    }
-}
-
 fn version_status(d: &pb::Document, n: u32) -> String {
     d.versions
         .iter()
         .find(|v| v.number == n)
         .map(|v| v.status.clone())
         .unwrap_or_else(|| "(not visible)".into())
-}
-
-fn policies(s: &tonic::Status) -> String {
-    s.metadata()
-        .get("x-rampart-policies")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
 }
 
 async fn approve(c: &Client, id: &str, v: u32, rev: u64) -> pb::Document {

@@ -330,3 +330,20 @@ pub async fn add_user_cleared(
         .into_inner();
     server.client(&t.secret, "").await
 }
+
+/// The ids of the policies that decided a PERMISSION_DENIED (the `x-rampart-policies` trailer).
+pub fn policies(s: &tonic::Status) -> String {
+    s.metadata()
+        .get("x-rampart-policies")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// A document workflow step on `version` at the revision read.
+pub fn step(id: &str, version: u32, revision: u64) -> pb::DocumentStepRequest {
+    pb::DocumentStepRequest {
+        id: id.into(),
+        version,
+        expected_revision: revision,
+    }
+}

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::{Mutex, OnceLock};
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 
@@ -10,10 +11,21 @@ pub(crate) fn typed_uid(type_name: &str, id: &str) -> EntityUid {
 }
 
 fn uid(type_name: &str, id: &str) -> EntityUid {
-    EntityUid::from_type_name_and_id(
-        EntityTypeName::from_str(type_name).expect("our entity type names parse"),
-        EntityId::new(id),
-    )
+    // Parsing a type name runs Cedar's parser (several µs); a decision builds a dozen uids.
+    static TYPES: OnceLock<Mutex<HashMap<String, EntityTypeName>>> = OnceLock::new();
+    let parsed = {
+        let mut types = TYPES
+            .get_or_init(Mutex::default)
+            .lock()
+            .expect("type name cache lock");
+        types
+            .entry(type_name.to_string())
+            .or_insert_with(|| {
+                EntityTypeName::from_str(type_name).expect("our entity type names parse")
+            })
+            .clone()
+    };
+    EntityUid::from_type_name_and_id(parsed, EntityId::new(id))
 }
 
 fn s(v: &str) -> RestrictedExpression {
@@ -237,6 +249,23 @@ impl Resource {
             }
             Resource::PolicyStore { organisation } => uid("Rampart::PolicyStore", organisation),
         }
+    }
+
+    /// A resource that is one per organisation, by the name requests and tests use for it
+    /// (`organisation`, `asset-register`, `document-register`, `classification-scheme`,
+    /// `audit-trail`, `plugin-catalog`, `policy-store`).
+    pub fn singleton(name: &str, organisation: &str) -> Option<Resource> {
+        let organisation = organisation.to_string();
+        Some(match name {
+            "organisation" => Resource::Organisation { id: organisation },
+            "asset-register" => Resource::AssetRegister { organisation },
+            "document-register" => Resource::DocumentRegister { organisation },
+            "classification-scheme" => Resource::ClassificationScheme { organisation },
+            "audit-trail" => Resource::AuditTrail { organisation },
+            "plugin-catalog" => Resource::PluginCatalog { organisation },
+            "policy-store" => Resource::PolicyStore { organisation },
+            _ => return None,
+        })
     }
 
     /// The organisation the resource belongs to.

@@ -190,14 +190,10 @@ impl TestFile {
         let organisation = self.organisation.clone();
         let (kind, id) = name.split_once(':').unwrap_or((name, ""));
         let unknown = |what: &str| format!("unknown {what} {id:?}: add it under [{what}s.{id}]");
+        if let Some(r) = Resource::singleton(kind, &organisation) {
+            return Ok(r);
+        }
         Ok(match kind {
-            "organisation" => Resource::Organisation { id: organisation },
-            "asset-register" => Resource::AssetRegister { organisation },
-            "document-register" => Resource::DocumentRegister { organisation },
-            "classification-scheme" => Resource::ClassificationScheme { organisation },
-            "audit-trail" => Resource::AuditTrail { organisation },
-            "plugin-catalog" => Resource::PluginCatalog { organisation },
-            "policy-store" => Resource::PolicyStore { organisation },
             "token" => Resource::Token {
                 organisation,
                 holder: id.into(),

@@ -502,13 +502,10 @@ impl Engine {
                     .map(|s| s.scheme()),
             )
         };
+        if let Some(r) = Resource::singleton(kind, &organisation) {
+            return Ok(r);
+        }
         Ok(match kind {
-            "organisation" => Resource::Organisation { id: organisation },
-            "asset-register" => Resource::AssetRegister { organisation },
-            "document-register" => Resource::DocumentRegister { organisation },
-            "classification-scheme" => Resource::ClassificationScheme { organisation },
-            "audit-trail" => Resource::AuditTrail { organisation },
-            "policy-store" => Resource::PolicyStore { organisation },
             "token" if !id.is_empty() => Resource::Token {
                 organisation,
                 holder: id.to_string(),

@@ -4,7 +4,7 @@
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 use rampart_domain::Invalid;
-use rampart_domain::classification::LabelContext;
+use rampart_domain::classification::{ClassificationScheme, LabelContext};
 use rampart_store::classification::get_scheme;
 use rampart_store::organisations;
 
@@ -46,22 +46,14 @@ impl Engine {
                 .into());
             }
         };
-        let read = self.get_document(caller, org, id, version).await?;
-        let (org_key, db) = self.organisation_db(caller, org).await?;
-        let doc = &read.view.document;
         // Export is its own permission: reading a document is not the right to take it out.
+        let (read, org_key, scheme) = self
+            .version_to_move(caller, org, id, version, "document.export", handling)
+            .await?;
+        let doc = &read.view.document;
         let v = doc
             .version(read.number)
-            .cloned()
             .ok_or_else(|| EngineError::NotFound(format!("version {} of {id}", read.number)))?;
-        let scheme = get_scheme(&db).await?.map(|s| s.scheme());
-        // The channel (download, print, email) decides too: the handling rules are policies.
-        self.authorize_handling(
-            caller,
-            "document.export",
-            &crate::documents::facts(&org_key, doc, Some(&v), scheme.as_ref()),
-            handling,
-        )?;
         let text = read.text.ok_or_else(|| {
             EngineError::FailedPrecondition(format!(
                 "version {} of document {} was disposed of; only its tombstone remains",
@@ -301,6 +293,35 @@ mod tests {
     }
 }
 
+impl Engine {
+    /// The version a request moves out (read as the caller, so they must be allowed to read
+    /// it), authorized for `action` with the channel: the handling rules are policies.
+    async fn version_to_move(
+        &self,
+        caller: &Caller,
+        org: &str,
+        id: &str,
+        version: u32,
+        action: &str,
+        handling: Option<&crate::Handling>,
+    ) -> Result<(crate::VersionText, String, Option<ClassificationScheme>), EngineError> {
+        let read = self.get_document(caller, org, id, version).await?;
+        let (org_key, db) = self.organisation_db(caller, org).await?;
+        let doc = &read.view.document;
+        let v = doc
+            .version(read.number)
+            .ok_or_else(|| EngineError::NotFound(format!("version {} of {id}", read.number)))?;
+        let scheme = get_scheme(&db).await?.map(|s| s.scheme());
+        self.authorize_handling(
+            caller,
+            action,
+            &crate::documents::facts(&org_key, doc, Some(v), scheme.as_ref()),
+            handling,
+        )?;
+        Ok((read, org_key, scheme))
+    }
+}
+
 /// A recorded transfer of a copy (paper or electronic) to someone inside or outside.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Transfer {
@@ -342,20 +363,18 @@ impl Engine {
         }
         let recipient = rampart_domain::invalid::required_text("recipient", recipient, 300)?;
         let note = rampart_domain::invalid::optional_text("note", note, 500)?;
-        let read = self.get_document(caller, org, id, version).await?;
-        let (org_key, db) = self.organisation_db(caller, org).await?;
+        let (read, org_key, _) = self
+            .version_to_move(
+                caller,
+                org,
+                id,
+                version,
+                "document.transfer",
+                Some(handling),
+            )
+            .await?;
+        let db = self.store.organisation(&org_key).await?;
         let doc = &read.view.document;
-        let v = doc
-            .version(read.number)
-            .cloned()
-            .ok_or_else(|| EngineError::NotFound(format!("version {} of {id}", read.number)))?;
-        let scheme = get_scheme(&db).await?.map(|s| s.scheme());
-        self.authorize_handling(
-            caller,
-            "document.transfer",
-            &crate::documents::facts(&org_key, doc, Some(&v), scheme.as_ref()),
-            Some(handling),
-        )?;
         let transfer = Transfer {
             document: doc.id.clone(),
             version: read.number,
