@@ -746,3 +746,94 @@ expect = "deny"
         assert_eq!(denied.policies, vec!["legal-hold"]);
     }
 }
+
+#[cfg(test)]
+mod phases {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn where_a_decision_spends_its_time() {
+        let authz = Authorizer::with_defaults().unwrap();
+        let p = Principal::User {
+            organisation: "acme".into(),
+            id: "sam".into(),
+            roles: vec!["employee".into()],
+            department: "Sales".into(),
+            job_title: "x".into(),
+            clearance: "restricted".into(),
+            clearance_rank: 2,
+            active: true,
+        };
+        let r = Resource::Document(Box::new(DocumentFacts {
+            organisation: "acme".into(),
+            id: "d".into(),
+            owner: "maria".into(),
+            kind: "policy".into(),
+            classification: "internal".into(),
+            classification_rank: 1,
+            status: "published".into(),
+            version: 1,
+            version_author: "bob".into(),
+            reviewers: vec!["rita".into()],
+            approvers: vec!["ann".into()],
+            distribution_departments: vec!["Sales".into()],
+            ..Default::default()
+        }));
+        let n = 20_000;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(p.entities());
+        }
+        println!("principal entities {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(r.entities());
+        }
+        println!("resource entities {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let all: Vec<_> = p.entities().into_iter().chain(r.entities()).collect();
+            std::hint::black_box(Entities::from_entities(all, None).unwrap());
+        }
+        println!("both + Entities {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(authz.decide(&p, "document.read", &r, None));
+        }
+        println!("decide {:?}", t.elapsed() / n);
+        let all: Vec<_> = p
+            .entities()
+            .into_iter()
+            .chain(r.entities())
+            .chain([authz.actions["document.read"].1.clone()])
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let all: Vec<_> = all.into_iter().filter(|e| seen.insert(e.uid())).collect();
+        let entities = Entities::from_entities(all, None).unwrap();
+        let req = Request::new(
+            p.uid(),
+            authz.actions["document.read"].0.clone(),
+            r.uid(),
+            Context::empty(),
+            None,
+        )
+        .unwrap();
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(authz.cedar.is_authorized(&req, &authz.policies, &entities));
+        }
+        println!("is_authorized, whole set {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(authz.slices.decide(
+                &authz.cedar,
+                &req,
+                &entities,
+                &authz.actions["document.read"].0,
+                "Rampart::Document",
+            ));
+        }
+        println!("slice decide {:?}", t.elapsed() / n);
+    }
+}
