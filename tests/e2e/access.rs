@@ -467,7 +467,7 @@ async fn grants_hold_until_their_end_date_and_can_be_revoked() {
         until,
         note: "ISO 27001 stage 2 audit".into(),
     };
-    let soon = (time::OffsetDateTime::now_utc() + time::Duration::seconds(4))
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::seconds(8))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     denied(
@@ -505,7 +505,7 @@ async fn grants_hold_until_their_end_date_and_can_be_revoked() {
         "30. explained by the grant: {r:?}"
     );
     // 31. After the end date it decides nothing.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_secs(9)).await;
     denied(
         ext.documents().get_document(ext.req(get("isp"))).await,
         "",
