@@ -105,7 +105,7 @@ async fn members_list_describe_and_assess_with_shipped_methodologies() {
     assert!(
         list.plugins
             .iter()
-            .all(|p| p.digest.starts_with("sha256:") && p.contract == "1.0.0")
+            .all(|p| p.digest.starts_with("sha256:") && p.contract == "1.1.0")
     );
 
     let d = maria
@@ -171,7 +171,12 @@ async fn members_list_describe_and_assess_with_shipped_methodologies() {
         .into_inner();
     let mut runtimes: Vec<&str> = packs.plugins.iter().map(|p| p.runtime.as_str()).collect();
     runtimes.sort();
+    runtimes.dedup();
     assert_eq!(runtimes, ["rhai", "wasm"]);
+    let ids: Vec<&str> = packs.plugins.iter().map(|p| p.id.as_str()).collect();
+    for id in ["iso27001-2022", "iso22301-2019", "iso9001-2015"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
     let e = assess(&maria, "mini-pack-rhai", vec![]).await.unwrap_err();
     assert_eq!(e.code(), Code::FailedPrecondition);
 }
@@ -278,7 +283,7 @@ async fn installing_through_the_api_takes_effect_and_an_invalid_plugin_changes_n
         .await
         .unwrap()
         .into_inner();
-    let future = manifest.replace("contract = \"1.0.0\"", "contract = \"2.0.0\"");
+    let future = manifest.replace("contract = \"1.1.0\"", "contract = \"2.0.0\"");
     let e = op
         .plugins()
         .install_plugin(op.req(request(&future, files(&owasp, &["method.rhai"]))))
@@ -302,7 +307,7 @@ async fn installing_through_the_api_takes_effect_and_an_invalid_plugin_changes_n
     assert_eq!(e.code(), Code::FailedPrecondition, "{}", e.message());
     assert!(e.message().contains("plugin refused"), "{}", e.message());
     let wasm_manifest = "id = \"not-a-component\"\nname = \"x\"\nversion = \"1\"\nkind = \"risk-methodology\"\n\
-                         runtime = \"wasm\"\nentry = \"m.wasm\"\ncontract = \"1.0.0\"\n";
+                         runtime = \"wasm\"\nentry = \"m.wasm\"\ncontract = \"1.1.0\"\n";
     let garbage = vec![pb::PluginFile {
         path: "m.wasm".into(),
         content: b"\0asm garbage".to_vec(),

@@ -46,6 +46,12 @@ pub struct MandatoryInformation {
     pub title: String,
     pub kind: InformationKind,
     pub requirement: String,
+    /// The clause as the standard writes it ("6.1.3 e), 6.2, 8.3").
+    #[serde(default)]
+    pub reference: String,
+    /// When it is required, if not always ("only if the control is applicable").
+    #[serde(default)]
+    pub condition: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,6 +139,9 @@ pub struct Snapshot {
     pub records: Vec<Attribute>,
     pub implemented_controls: Vec<String>,
     pub applicable_controls: Vec<String>,
+    /// Figures the engine computed, by name (see docs/frameworks.md); absent when not known.
+    #[serde(default)]
+    pub facts: Vec<Attribute>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

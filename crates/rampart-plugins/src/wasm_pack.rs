@@ -122,16 +122,10 @@ impl FrameworkPack for WasmFrameworkPack {
             organisation: snapshot.organisation.clone(),
             employees: snapshot.employees,
             documents: snapshot.documents.clone(),
-            records: snapshot
-                .records
-                .iter()
-                .map(|a| wit::Attribute {
-                    name: a.name.clone(),
-                    value: a.value.clone(),
-                })
-                .collect(),
+            records: wit_attributes(&snapshot.records),
             implemented_controls: snapshot.implemented_controls.clone(),
             applicable_controls: snapshot.applicable_controls.clone(),
+            facts: wit_attributes(&snapshot.facts),
         };
         let out = self.call(|p, s| p.call_check(s, &snap))?;
         let out: Vec<Finding> = out
@@ -196,6 +190,8 @@ impl From<wit::Catalog> for Catalog {
                         wit::InformationKind::Retained => pack::InformationKind::Retained,
                     },
                     requirement: m.requirement,
+                    reference: m.reference,
+                    condition: m.condition,
                 })
                 .collect(),
             threats: c
@@ -240,4 +236,13 @@ impl From<wit::Catalog> for Catalog {
                 .collect(),
         }
     }
+}
+
+fn wit_attributes(list: &[pack::Attribute]) -> Vec<wit::Attribute> {
+    list.iter()
+        .map(|a| wit::Attribute {
+            name: a.name.clone(),
+            value: a.value.clone(),
+        })
+        .collect()
 }

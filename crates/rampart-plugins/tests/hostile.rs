@@ -133,7 +133,7 @@ fn a_plugin_for_another_contract_or_without_assess_is_refused() {
     let manifest = std::fs::read_to_string(dir("hostile-rhai").join("plugin.toml")).unwrap();
     std::fs::write(
         tmp.path().join("plugin.toml"),
-        manifest.replace("contract = \"1.0.0\"", "contract = \"2.0.0\""),
+        manifest.replace("contract = \"1.1.0\"", "contract = \"2.0.0\""),
     )
     .unwrap();
     std::fs::copy(
@@ -201,7 +201,7 @@ fn a_component_of_the_wrong_world_is_refused_at_load() {
     std::fs::write(
         tmp.path().join("plugin.toml"),
         "id = \"wrong-world\"\nname = \"x\"\nversion = \"1\"\nkind = \"framework-pack\"\nruntime = \"wasm\"\n\
-         entry = \"pack.wasm\"\ncontract = \"1.0.0\"\n",
+         entry = \"pack.wasm\"\ncontract = \"1.1.0\"\n",
     )
     .unwrap();
     let e = host().prepare(tmp.path()).err().unwrap().to_string();

@@ -34,7 +34,7 @@ impl Guest for MiniPack {
                     attributes: vec![Attribute { name: s("type"), value: s("preventive") }],
                 })
                 .collect(),
-            mandatory: vec![MandatoryInformation { id: s("scope"), title: s("ISMS scope"), kind: InformationKind::Maintained, requirement: s("4.3") }],
+            mandatory: vec![MandatoryInformation { id: s("scope"), title: s("ISMS scope"), kind: InformationKind::Maintained, requirement: s("4.3"), reference: s("4.3"), condition: s("") }],
             threats: vec![
                 Threat { id: s("T-ransomware"), name: s("Ransomware"), category: s("malware"), vulnerabilities: vec![s("V-no-offline-backup")], controls: vec![s("A.8.13")] },
                 Threat { id: s("T-unauthorised-access"), name: s("Unauthorised access"), category: s("people"), vulnerabilities: vec![], controls: vec![s("A.5.15")] },
