@@ -3,6 +3,7 @@
 //! never knows which runtime runs a plugin. Every call runs under the limits in [`Limits`]; a
 //! plugin that breaks one fails that call with a [`PluginFailure`] naming it, and nothing else.
 
+pub mod catalog_pack;
 pub mod conformance;
 mod failure;
 mod limits;
@@ -153,6 +154,16 @@ impl PluginHost {
             (PluginKind::FrameworkPack, Runtime::Rhai) => {
                 let p = rhai::RhaiFrameworkPack::load(&manifest.id, dir, &entry, &self.limits)?;
                 Implementation::Pack(Arc::new(p))
+            }
+            (PluginKind::FrameworkPack, Runtime::Catalog) => {
+                let p = catalog_pack::CatalogPack::load(&manifest.id, &entry)?;
+                Implementation::Pack(Arc::new(p))
+            }
+            (PluginKind::RiskMethodology, Runtime::Catalog) => {
+                return Err(LoadError::Manifest {
+                    dir: shown,
+                    message: "runtime \"catalog\" is for framework packs only".into(),
+                });
             }
         };
         match &implementation {

@@ -29,6 +29,9 @@ impl PluginKind {
 pub enum Runtime {
     Wasm,
     Rhai,
+    /// A framework pack that is data only (`catalog.json`, e.g. made by an importer): the host
+    /// answers `suggest-controls` and `check` from the catalog itself.
+    Catalog,
 }
 
 impl Runtime {
@@ -36,6 +39,7 @@ impl Runtime {
         match self {
             Runtime::Wasm => "wasm",
             Runtime::Rhai => "rhai",
+            Runtime::Catalog => "catalog",
         }
     }
 }
@@ -105,7 +109,11 @@ impl Manifest {
         let wanted = match self.runtime {
             Runtime::Wasm => "wasm",
             Runtime::Rhai => "rhai",
+            Runtime::Catalog => "json",
         };
+        if self.runtime == Runtime::Catalog && self.kind != PluginKind::FrameworkPack {
+            return Err("runtime \"catalog\" is for framework packs only".into());
+        }
         if entry.extension().and_then(|e| e.to_str()) != Some(wanted) {
             return Err(format!(
                 "entry {:?}: a {} plugin's entry ends in .{wanted}",

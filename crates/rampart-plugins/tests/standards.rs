@@ -72,7 +72,10 @@ fn clauses(c: &Catalog) -> Vec<&str> {
 fn iso27001_holds_the_93_controls_in_four_themes_and_41_clauses() {
     let p = pack("iso27001-2022");
     let c = p.catalog();
-    assert_eq!((c.framework.as_str(), c.version.as_str()), ("ISO/IEC 27001", "2022"));
+    assert_eq!(
+        (c.framework.as_str(), c.version.as_str()),
+        ("ISO/IEC 27001", "2022")
+    );
     assert_eq!(c.controls.len(), 93);
     let mut themes = BTreeMap::new();
     for k in &c.controls {
@@ -120,7 +123,11 @@ fn iso27001_holds_the_93_controls_in_four_themes_and_41_clauses() {
     }
     // Each control's theme is a requirement of the tree.
     for theme in themes.keys() {
-        assert!(c.requirements.iter().any(|r| r.id == *theme && r.parent.is_none()));
+        assert!(
+            c.requirements
+                .iter()
+                .any(|r| r.id == *theme && r.parent.is_none())
+        );
     }
 }
 
@@ -129,7 +136,10 @@ fn iso27001_maps_all_114_controls_of_2013_to_2022() {
     let p = pack("iso27001-2022");
     let c = p.catalog();
     let table = csv("standards/iso27001-2013-to-2022.csv");
-    let listed: BTreeSet<&str> = table.iter().map(|r| r["iso27001_2013_id"].as_str()).collect();
+    let listed: BTreeSet<&str> = table
+        .iter()
+        .map(|r| r["iso27001_2013_id"].as_str())
+        .collect();
     assert_eq!(listed.len(), 114);
     let mapped: BTreeSet<(&str, &str)> = c
         .mappings
@@ -141,7 +151,10 @@ fn iso27001_maps_all_114_controls_of_2013_to_2022() {
     assert_eq!(old.len(), 114);
     for row in &table {
         assert!(
-            mapped.contains(&(row["iso27001_2013_id"].as_str(), row["iso27001_2022_id"].as_str())),
+            mapped.contains(&(
+                row["iso27001_2013_id"].as_str(),
+                row["iso27001_2022_id"].as_str()
+            )),
             "{row:?}"
         );
     }
@@ -175,7 +188,11 @@ fn every_mandatory_row_is_in_its_pack_with_its_clause() {
         // The requirement it hangs on is the clause named first (or the deepest clause of the
         // tree above it).
         let first = row["clause"].split([',', ' ']).next().unwrap();
-        assert!(first.starts_with(&m.requirement), "{row:?} -> {}", m.requirement);
+        assert!(
+            first.starts_with(&m.requirement),
+            "{row:?} -> {}",
+            m.requirement
+        );
     }
     let total: usize = packs.iter().map(|(_, p)| p.catalog().mandatory.len()).sum();
     assert_eq!(total, 71);
@@ -186,7 +203,10 @@ fn every_mandatory_row_is_in_its_pack_with_its_clause() {
         .iter()
         .find(|m| m.id == "soa")
         .unwrap();
-    assert_eq!((soa.requirement.as_str(), soa.reference.as_str()), ("6.1.3", "6.1.3 d)"));
+    assert_eq!(
+        (soa.requirement.as_str(), soa.reference.as_str()),
+        ("6.1.3", "6.1.3 d)")
+    );
 }
 
 #[test]
@@ -217,9 +237,12 @@ fn iso22301_and_iso9001_keep_their_own_clause_order_and_map_to_27001() {
     // ICT readiness serves business continuity strategies.
     assert!(to_27001(c, "8.3").contains("A.5.30"));
     let isms = pack("iso27001-2022");
-    assert!(isms.catalog().mappings.iter().any(|m| m.source == "A.5.30"
-        && m.framework == "iso22301-2019"
-        && m.target == "8.3"));
+    assert!(
+        isms.catalog()
+            .mappings
+            .iter()
+            .any(|m| m.source == "A.5.30" && m.framework == "iso22301-2019" && m.target == "8.3")
+    );
 
     let qms = pack("iso9001-2015");
     let q = qms.catalog();
@@ -229,9 +252,17 @@ fn iso22301_and_iso9001_keep_their_own_clause_order_and_map_to_27001() {
     for p in [&isms, &bc, &qms] {
         let steps = &p.catalog().steps;
         assert_eq!(steps.len(), 16, "{}", p.catalog().framework);
-        assert!(steps.iter().enumerate().all(|(i, s)| s.order == i as u32 + 1));
+        assert!(
+            steps
+                .iter()
+                .enumerate()
+                .all(|(i, s)| s.order == i as u32 + 1)
+        );
     }
-    assert_eq!(isms.catalog().steps[6].title, "Write the Statement of Applicability");
+    assert_eq!(
+        isms.catalog().steps[6].title,
+        "Write the Statement of Applicability"
+    );
 }
 
 #[test]
@@ -248,7 +279,10 @@ fn iso27001_carries_both_threat_catalogues_with_the_controls_they_suggest() {
     }
     for row in &iso {
         let t = c.threats.iter().find(|t| t.id == row["id"]).unwrap();
-        assert_eq!((t.name.as_str(), t.category.as_str()), (&*row["threat"], &*row["category"]));
+        assert_eq!(
+            (t.name.as_str(), t.category.as_str()),
+            (&*row["threat"], &*row["category"])
+        );
     }
 
     // A named threat puts the controls that treat it first, weighed by what the asset needs.
@@ -265,7 +299,11 @@ fn iso27001_carries_both_threat_catalogues_with_the_controls_they_suggest() {
         top,
         BTreeSet::from(["A.7.5", "A.7.8", "A.8.13", "A.8.14", "A.5.30"])
     );
-    assert!(fire[0].reason.contains("treats Fire (G 0.1)"), "{}", fire[0].reason);
+    assert!(
+        fire[0].reason.contains("treats Fire (G 0.1)"),
+        "{}",
+        fire[0].reason
+    );
     assert!(fire.windows(2).all(|w| w[0].score >= w[1].score));
     // A vulnerability brings the controls of the threats that exploit it.
     let weak = p
@@ -275,7 +313,10 @@ fn iso27001_carries_both_threat_catalogues_with_the_controls_they_suggest() {
             ..Default::default()
         })
         .unwrap();
-    assert!(weak.iter().any(|s| s.control == "A.8.5" && s.reason.contains("V-weak-passwords")));
+    assert!(
+        weak.iter()
+            .any(|s| s.control == "A.8.5" && s.reason.contains("V-weak-passwords"))
+    );
     // Nothing named: the controls that suit the asset type.
     let paper = p
         .suggest_controls(&RiskContext {
@@ -325,9 +366,15 @@ fn iso27001_check_names_real_gaps_and_a_fixed_gap_disappears() {
     );
     let (status, detail) = finding(p, &empty, "9.2");
     assert_eq!(status, FindingStatus::NotMet);
-    assert!(detail.contains("no internal audit completed yet"), "{detail}");
+    assert!(
+        detail.contains("no internal audit completed yet"),
+        "{detail}"
+    );
     let (_, detail) = finding(p, &empty, "6.1.3");
-    assert!(detail.contains("93 Annex A controls is not decided"), "{detail}");
+    assert!(
+        detail.contains("93 Annex A controls is not decided"),
+        "{detail}"
+    );
 
     // The scope is approved: 4.3 is met.
     let mut s = empty.clone();
@@ -374,8 +421,10 @@ fn iso27001_check_names_real_gaps_and_a_fixed_gap_disappears() {
         inventory[0].detail,
         "no approved document: Inventory of assets (A.5.9); applicable, not implemented yet"
     );
-    assert!(all.iter().all(|f| f.requirement != "6.1.3"
-        || !f.detail.contains("not decided")));
+    assert!(
+        all.iter()
+            .all(|f| f.requirement != "6.1.3" || !f.detail.contains("not decided"))
+    );
 }
 
 #[test]
@@ -393,5 +442,8 @@ fn iso22301_and_iso9001_check_their_own_records() {
     let qms = pack("iso9001-2015");
     let (status, detail) = finding(qms.as_ref(), &s, "8.7");
     assert_eq!(status, FindingStatus::NotMet);
-    assert_eq!(detail, "no record retained: Record of nonconforming outputs (8.7.2)");
+    assert_eq!(
+        detail,
+        "no record retained: Record of nonconforming outputs (8.7.2)"
+    );
 }
