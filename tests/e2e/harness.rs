@@ -39,6 +39,37 @@ impl Server {
         Server::start_on(db, Some(dir))
     }
 
+    /// A server over `mem://` with the shipped plugins, the test plugins, a 500 ms CPU budget,
+    /// and a directory for installed plugins. The component cache is shared between test runs.
+    pub fn with_plugins() -> Server {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = format!(
+            "{},{}",
+            root.join("plugins").display(),
+            root.join("tests/plugins").display()
+        );
+        let installed = dir.path().join("installed").display().to_string();
+        let cache = root
+            .join("target/e2e-component-cache")
+            .display()
+            .to_string();
+        Server::start_with(
+            "mem://".into(),
+            Some(dir),
+            &[
+                "--plugins",
+                &shipped,
+                "--installed-plugins",
+                &installed,
+                "--plugin-cache",
+                &cache,
+                "--plugin-cpu-ms",
+                "500",
+            ],
+        )
+    }
+
     pub fn start_on(db: String, dir: Option<tempfile::TempDir>) -> Server {
         Server::start_with(db, dir, &[])
     }
@@ -226,6 +257,15 @@ impl Client {
         &self,
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {
         rampart_proto::v1::plugin_service_client::PluginServiceClient::new(self.channel.clone())
+    }
+    pub fn frameworks(
+        &self,
+    ) -> rampart_proto::v1::framework_service_client::FrameworkServiceClient<Channel> {
+        rampart_proto::v1::framework_service_client::FrameworkServiceClient::new(
+            self.channel.clone(),
+        )
+        .max_encoding_message_size(64 * 1024 * 1024)
+        .max_decoding_message_size(64 * 1024 * 1024)
     }
 }
 

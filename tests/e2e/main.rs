@@ -9,6 +9,7 @@ mod audit;
 mod documents;
 mod durability;
 mod example;
+mod frameworks;
 mod plugins;
 mod scale_out;
 mod tenancy;

@@ -14,34 +14,8 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A server with the shipped plugins, the hostile test plugins, a 500 ms CPU budget, and a
-/// directory for installed plugins. The component cache is shared between test runs.
 fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let shipped = format!(
-        "{},{}",
-        root().join("plugins").display(),
-        root().join("tests/plugins").display()
-    );
-    let installed = dir.path().join("installed").display().to_string();
-    let cache = root()
-        .join("target/e2e-component-cache")
-        .display()
-        .to_string();
-    Server::start_with(
-        "mem://".into(),
-        Some(dir),
-        &[
-            "--plugins",
-            &shipped,
-            "--installed-plugins",
-            &installed,
-            "--plugin-cache",
-            &cache,
-            "--plugin-cpu-ms",
-            "500",
-        ],
-    )
+    Server::with_plugins()
 }
 
 fn number(name: &str, n: f64) -> pb::Input {

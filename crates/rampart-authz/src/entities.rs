@@ -197,6 +197,10 @@ pub enum Resource {
     PolicyStore {
         organisation: String,
     },
+    /// The frameworks installed in the organisation, with their requirements and checks.
+    FrameworkRegister {
+        organisation: String,
+    },
 }
 
 /// A document as policies see it, through the version acted on.
@@ -248,12 +252,15 @@ impl Resource {
                 uid("Rampart::Document", &format!("{}/{}", d.organisation, d.id))
             }
             Resource::PolicyStore { organisation } => uid("Rampart::PolicyStore", organisation),
+            Resource::FrameworkRegister { organisation } => {
+                uid("Rampart::FrameworkRegister", organisation)
+            }
         }
     }
 
     /// A resource that is one per organisation, by the name requests and tests use for it
     /// (`organisation`, `asset-register`, `document-register`, `classification-scheme`,
-    /// `audit-trail`, `plugin-catalog`, `policy-store`).
+    /// `audit-trail`, `plugin-catalog`, `policy-store`, `framework-register`).
     pub fn singleton(name: &str, organisation: &str) -> Option<Resource> {
         let organisation = organisation.to_string();
         Some(match name {
@@ -264,6 +271,7 @@ impl Resource {
             "audit-trail" => Resource::AuditTrail { organisation },
             "plugin-catalog" => Resource::PluginCatalog { organisation },
             "policy-store" => Resource::PolicyStore { organisation },
+            "framework-register" => Resource::FrameworkRegister { organisation },
             _ => return None,
         })
     }
@@ -280,7 +288,8 @@ impl Resource {
             | Resource::AuditTrail { organisation }
             | Resource::PluginCatalog { organisation }
             | Resource::DocumentRegister { organisation }
-            | Resource::PolicyStore { organisation } => organisation,
+            | Resource::PolicyStore { organisation }
+            | Resource::FrameworkRegister { organisation } => organisation,
             Resource::Document(d) => &d.organisation,
         }
     }
@@ -330,7 +339,8 @@ impl Resource {
             | Resource::AuditTrail { organisation }
             | Resource::PluginCatalog { organisation }
             | Resource::DocumentRegister { organisation }
-            | Resource::PolicyStore { organisation } => {
+            | Resource::PolicyStore { organisation }
+            | Resource::FrameworkRegister { organisation } => {
                 one(vec![("organisation", s(organisation))])
             }
             Resource::Document(d) => {

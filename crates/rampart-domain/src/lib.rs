@@ -11,6 +11,7 @@ pub mod classification;
 pub mod document;
 pub mod document_advisor;
 pub mod document_templates;
+pub mod framework;
 pub mod invalid;
 pub mod organisation;
 pub mod times;

@@ -11,6 +11,7 @@ mod document_advice;
 mod document_export;
 mod documents;
 mod error;
+mod frameworks;
 mod organisations;
 mod plugins;
 mod tokens;
@@ -38,10 +39,15 @@ pub use documents::{
     VersionText,
 };
 pub use error::EngineError;
+pub use frameworks::{
+    AffectedRequirement, AnnexAMigration, FrameworkInfo, ImportedPlugin, MappingView, Readiness,
+    RequirementNode, UpgradePlan, UpgradeResult,
+};
 pub use plugins::{LoadReport, PluginInfo, PluginOptions};
 pub use rampart_authz::policy_tests::CaseResult;
 pub use rampart_authz::{Decision, Handling, Principal, Problem, Resource};
 pub use rampart_domain as domain;
+pub use rampart_import::{Options as ImportOptions, SourceFile};
 pub use rampart_plugins as plugin_host;
 pub use rampart_store::assets::AssetFilter;
 pub use rampart_store::classification::StoredScheme;

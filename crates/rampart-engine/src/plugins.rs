@@ -133,7 +133,7 @@ impl Engine {
         Ok(reports)
     }
 
-    fn catalog(caller: &Caller) -> Resource {
+    pub(crate) fn catalog(caller: &Caller) -> Resource {
         Resource::PluginCatalog {
             organisation: caller
                 .principal

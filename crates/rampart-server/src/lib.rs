@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod documents;
 mod errors;
+pub mod frameworks;
 pub mod plugins;
 pub mod policies;
 mod services;
@@ -16,6 +17,7 @@ use rampart_proto::v1::asset_service_server::AssetServiceServer;
 use rampart_proto::v1::audit_service_server::AuditServiceServer;
 use rampart_proto::v1::classification_service_server::ClassificationServiceServer;
 use rampart_proto::v1::document_service_server::DocumentServiceServer;
+use rampart_proto::v1::framework_service_server::FrameworkServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
 use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::policy_service_server::PolicyServiceServer;
@@ -29,6 +31,9 @@ pub use errors::status;
 
 /// The request header that names the organisation a call acts in.
 pub const ORGANISATION_HEADER: &str = "x-rampart-organisation";
+
+/// The largest ImportFramework request: the files to import together.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Binds `addr` (port 0 for an ephemeral port) and returns the listener and the bound address.
 pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
@@ -71,6 +76,9 @@ pub async fn serve(
     health
         .set_serving::<PolicyServiceServer<policies::Policies>>()
         .await;
+    health
+        .set_serving::<FrameworkServiceServer<frameworks::Frameworks>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -112,6 +120,11 @@ pub async fn serve(
             engine.clone(),
         )))
         .add_service(PolicyServiceServer::new(policies::Policies(engine.clone())))
+        // Imports carry whole catalogues (NIST SP 800-53 is 3 MB of JSON).
+        .add_service(
+            FrameworkServiceServer::new(frameworks::Frameworks(engine.clone()))
+                .max_decoding_message_size(MAX_IMPORT_BYTES),
+        )
         .add_service(PluginServiceServer::new(plugins::Plugins(engine)))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await

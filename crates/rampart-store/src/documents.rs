@@ -228,9 +228,22 @@ pub fn update(
     doc: &Document,
     expected: u64,
 ) {
+    update_as(change, "doc", actor, operation, before, doc, expected);
+}
+
+/// [`update`] with its own variable prefix `p`, for a change that updates several documents.
+pub fn update_as(
+    change: &mut Change,
+    p: &str,
+    actor: &str,
+    operation: &str,
+    before: &Document,
+    doc: &Document,
+    expected: u64,
+) {
     records::replace(
         change,
-        "doc",
+        p,
         "document",
         &doc.id,
         expected,

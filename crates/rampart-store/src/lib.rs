@@ -15,6 +15,7 @@ pub mod assets;
 pub mod audit;
 pub mod classification;
 pub mod documents;
+pub mod frameworks;
 pub mod organisations;
 pub mod policies;
 pub mod tokens;

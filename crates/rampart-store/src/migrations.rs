@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -275,15 +275,35 @@ DEFINE TABLE IF NOT EXISTS policy_head SCHEMAFULL;
 DEFINE FIELD IF NOT EXISTS serial ON policy_head TYPE int;
 "#;
 
+const ORGANISATION_V4: &str = r#"
+DEFINE TABLE IF NOT EXISTS framework SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS name ON framework TYPE string;
+DEFINE FIELD IF NOT EXISTS framework ON framework TYPE string;
+DEFINE FIELD IF NOT EXISTS version ON framework TYPE string;
+DEFINE FIELD IF NOT EXISTS pack_version ON framework TYPE string;
+DEFINE FIELD IF NOT EXISTS digest ON framework TYPE string;
+DEFINE FIELD IF NOT EXISTS catalog ON framework TYPE string;
+DEFINE FIELD IF NOT EXISTS installed_at ON framework TYPE string;
+DEFINE FIELD IF NOT EXISTS installed_by ON framework TYPE string;
+DEFINE FIELD IF NOT EXISTS upgraded_at ON framework TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON framework TYPE int;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
     match schema {
-        Schema::System => vec![format!("{COMMON}{SYSTEM_V1}"), String::new(), String::new()],
+        Schema::System => vec![
+            format!("{COMMON}{SYSTEM_V1}"),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
         Schema::Organisation => vec![
             format!("{COMMON}{ORGANISATION_V1}"),
             ORGANISATION_V2.to_string(),
             ORGANISATION_V3.to_string(),
+            ORGANISATION_V4.to_string(),
         ],
     }
 }

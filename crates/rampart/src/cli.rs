@@ -69,6 +69,71 @@ pub enum Command {
     /// Access policies: the organisation's Cedar policy set, its tests, dry runs and grants.
     #[command(subcommand)]
     Policy(PolicyCmd),
+    /// Frameworks: install standards from packs, upgrade, requirement trees, mappings, readiness,
+    /// and import OSCAL or CISO Assistant content.
+    #[command(subcommand)]
+    Framework(FrameworkCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FrameworkCmd {
+    /// Installed frameworks and the packs that could be installed.
+    List,
+    /// Install a pack's catalogue into the organisation, e.g. `iso27001-2022`.
+    Install { id: String },
+    /// What upgrading to the server's newer pack would change, and what is linked to it.
+    PlanUpgrade { id: String },
+    /// Upgrade; each renumbered or removed requirement that work is linked to needs a decision.
+    Upgrade {
+        id: String,
+        /// Move the links of OLD to NEW: `--move A.5.99=A.5.100` (repeatable).
+        #[arg(long = "move")]
+        moves: Vec<String>,
+        /// Unlink the work from OLD (repeatable).
+        #[arg(long = "drop")]
+        drops: Vec<String>,
+    },
+    /// Move references to ISO/IEC 27001:2013 Annex A controls to 2022 (a dry run without --apply).
+    #[command(name = "migrate-2013")]
+    Migrate2013 {
+        #[arg(long, default_value = "iso27001-2022")]
+        framework: String,
+        #[arg(long)]
+        apply: bool,
+    },
+    /// The requirement tree with each requirement's status.
+    Tree {
+        id: String,
+        /// Only requirements with this status: met, partially-met, not-met, not-applicable.
+        #[arg(long)]
+        status: Option<String>,
+        /// Leave out controls (clauses only).
+        #[arg(long)]
+        clauses: bool,
+    },
+    /// What else a requirement satisfies, e.g. `rampart framework mappings iso27001-2022 A.5.30`.
+    Mappings { id: String, requirement: String },
+    /// Findings per requirement and a readiness figure, from the pack's check.
+    Check {
+        id: String,
+        /// Show met findings too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Import an OSCAL catalog or profile, or a CISO Assistant library, and install what it
+    /// becomes on the server (operators). Checked locally first, with progress.
+    Import {
+        file: PathBuf,
+        /// A file it depends on: the catalog of a profile, a library it names (repeatable).
+        #[arg(long = "with")]
+        with: Vec<PathBuf>,
+        /// The id of the generated pack (default: derived from the file).
+        #[arg(long)]
+        id: Option<String>,
+        /// For a risk matrix: the highest accepted level, by name or number.
+        #[arg(long)]
+        accept_up_to: Option<String>,
+    },
 }
 
 /// How a document leaves (the handling rules decide by it).

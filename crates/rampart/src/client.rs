@@ -92,6 +92,15 @@ impl Client {
         rampart_proto::v1::policy_service_client::PolicyServiceClient::new(self.channel.clone())
             .max_decoding_message_size(16 * 1024 * 1024)
     }
+    pub fn frameworks(
+        &self,
+    ) -> rampart_proto::v1::framework_service_client::FrameworkServiceClient<Channel> {
+        rampart_proto::v1::framework_service_client::FrameworkServiceClient::new(
+            self.channel.clone(),
+        )
+        .max_decoding_message_size(64 * 1024 * 1024)
+        .max_encoding_message_size(rampart_server::MAX_IMPORT_BYTES)
+    }
     pub fn plugins(
         &self,
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {

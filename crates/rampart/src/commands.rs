@@ -57,6 +57,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plugin(cmd) => crate::plugins::run(&client, cmd, as_json).await?,
         Command::Document(cmd) => crate::documents::run(&client, cmd, as_json).await?,
         Command::Policy(cmd) => crate::policies::run(&client, cmd, as_json).await?,
+        Command::Framework(cmd) => crate::frameworks::run(&client, cmd, as_json).await?,
     }
     Ok(())
 }

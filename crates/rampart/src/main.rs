@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod documents;
 mod example;
+mod frameworks;
 mod output;
 mod plugins;
 mod policies;
