@@ -385,6 +385,7 @@ FACT_CHECKS = {
         ("6.1.2", "risks-without-owner", "at_most", 0, "{value} risks have no owner", None),
         ("8.3", "residual-risks-not-accepted", "at_most", 0, "{value} residual risks are not accepted by their owners", None),
         ("10.2", "corrective-actions-overdue", "at_most", 0, "{value} corrective actions are past their due date", None),
+        ("A.5.12", "assets-unclassified", "at_most", 0, "unclassified assets in the register: {value}", None),
     ],
     "22301": [
         AUDIT, REVIEW, TRAINING,
@@ -407,6 +408,17 @@ ASSET_TYPE_CONTROLS = [
     ["verbal", ["A.5.14", "A.6.3", "A.6.6", "A.7.6"]],
     ["email", ["A.5.14", "A.8.7", "A.8.12", "A.8.23", "A.8.24"]],
 ]
+
+
+# Mandatory items the engine's own records stand for: the asset register is the inventory of
+# assets when it holds assets.
+EVIDENCE = {
+    "27001": [
+        {"item": "inventory-of-assets", "fact": "assets", "text": "the asset register holds {value} assets"},
+    ],
+    "22301": [],
+    "9001": [],
+}
 
 
 def fact_checks(key):
@@ -492,7 +504,7 @@ def iso27001():
     module(out / "steps.rhai", f"{header}: the 16-step implementation checklist.", [("STEPS", steps(STEPS_27001))])
     module(out / "suggestions.rhai", f"{header}: controls that suit each built-in asset type.", [("ASSET_TYPE_CONTROLS", ASSET_TYPE_CONTROLS)])
     framework(out, "ISO/IEC 27001", "2022")
-    module(out / "checks.rhai", f"{header}: facts `check` compares with a limit.", [("FACT_CHECKS", fact_checks("27001"))])
+    module(out / "checks.rhai", f"{header}: facts `check` compares with a limit.", [("FACT_CHECKS", fact_checks("27001")), ("EVIDENCE", EVIDENCE["27001"])])
 
 
 def other(directory, csv_name, standard, ids, step_items, key, own_id, harmonised_column):
@@ -515,7 +527,7 @@ def other(directory, csv_name, standard, ids, step_items, key, own_id, harmonise
     module(out / "mandatory.rhai", f"{standard}: mandatory documented information, with the clause as the standard writes it.", [("MANDATORY", mandatory(standard, known, ids))])
     module(out / "mappings.rhai", f"{standard}: clauses shared with the other management system standards.", [("MAPPINGS", mappings)])
     module(out / "steps.rhai", f"{standard}: implementation steps.", [("STEPS", steps(step_items))])
-    module(out / "checks.rhai", f"{standard}: facts `check` compares with a limit.", [("FACT_CHECKS", fact_checks(key))])
+    module(out / "checks.rhai", f"{standard}: facts `check` compares with a limit.", [("FACT_CHECKS", fact_checks(key)), ("EVIDENCE", EVIDENCE[key])])
     module(out / "controls.rhai", f"{standard} has no control catalogue of its own.", [("CONTROLS", [])])
     module(out / "threats.rhai", f"{standard} ships no threat catalogue.", [("THREATS", []), ("VULNERABILITIES", []), ("THREAT_CIA", [])])
     module(out / "suggestions.rhai", f"{standard} suggests no controls.", [("ASSET_TYPE_CONTROLS", [])])

@@ -129,3 +129,113 @@ async fn the_example_organisation_has_its_documents_in_real_states() {
     );
     assert!(advice.contains("recommendation: write"), "{advice}");
 }
+
+#[tokio::test]
+async fn the_example_organisation_is_checked_against_iso27001_and_a_fixed_gap_disappears() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let example = root.join("examples/acme");
+    let plugins = root.join("plugins");
+    let tokens = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        "mem://".into(),
+        None,
+        &[
+            "--plugins",
+            plugins.to_str().unwrap(),
+            "--example",
+            example.to_str().unwrap(),
+            "--example-tokens",
+            tokens.path().to_str().unwrap(),
+        ],
+    );
+    let token = |user: &str| {
+        std::fs::read_to_string(tokens.path().join(format!("acme-{user}.token")))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let maria = server.client(&token("maria"), "").await;
+    let readiness = || async {
+        maria
+            .frameworks()
+            .check_framework(maria.req(pb::CheckFrameworkRequest {
+                framework: "iso27001-2022".into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let finding = |r: &pb::Readiness, id: &str| {
+        r.findings
+            .iter()
+            .find(|f| f.requirement == id)
+            .map(|f| (f.status.clone(), f.detail.clone()))
+            .unwrap_or_else(|| panic!("no finding for {id}"))
+    };
+    // The loader installed ISO/IEC 27001; the published scope and policy meet 4.3 and 5.2, the
+    // methodology awaiting approval does not meet 6.1.2, and there is no SoA, objectives or audit.
+    let before = readiness().await;
+    assert_eq!(finding(&before, "4.3").0, "met");
+    assert_eq!(finding(&before, "5.2").0, "met");
+    assert_eq!(
+        finding(&before, "6.1.2"),
+        (
+            "not-met".to_string(),
+            "no approved document: Risk assessment and risk treatment process (6.1.2)".to_string()
+        )
+    );
+    assert_eq!(finding(&before, "6.2").0, "not-met");
+    assert!(finding(&before, "9.2").1.contains("no internal audit"));
+
+    // The CLI shows the gaps for people.
+    let table = cli(
+        &server,
+        &token("maria"),
+        &["framework", "check", "iso27001-2022"],
+    );
+    assert!(
+        table.contains("Risk assessment and risk treatment process"),
+        "{table}"
+    );
+    assert!(table.contains("% ready"), "{table}");
+
+    // Raj approves the methodology and Maria publishes it: the 6.1.2 gap closes.
+    let raj = server.client(&token("raj"), "").await;
+    let d = maria
+        .documents()
+        .get_document(maria.req(pb::GetDocumentRequest {
+            id: "risk-methodology".into(),
+            version: 0,
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .document
+        .unwrap();
+    let step = |revision: u64| pb::DocumentStepRequest {
+        id: "risk-methodology".into(),
+        version: 1,
+        expected_revision: revision,
+    };
+    let d = raj
+        .documents()
+        .approve_document(raj.req(step(d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    maria
+        .documents()
+        .publish_document(maria.req(step(d.revision)))
+        .await
+        .unwrap();
+    let after = readiness().await;
+    assert_eq!(
+        finding(&after, "6.1.2"),
+        (
+            "met".to_string(),
+            "Risk assessment and risk treatment process approved".to_string()
+        )
+    );
+    assert_eq!(after.not_met + 1, before.not_met);
+}

@@ -86,6 +86,10 @@ pub const DEFAULT_POLICY_TESTS: &[(&str, &str)] = &[
         "tests/platform.toml",
         include_str!("../../../policies/tests/platform.toml"),
     ),
+    (
+        "tests/frameworks.toml",
+        include_str!("../../../policies/tests/frameworks.toml"),
+    ),
 ];
 
 /// One problem in a policy set, where it is.

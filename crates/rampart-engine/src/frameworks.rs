@@ -620,6 +620,7 @@ impl Engine {
     async fn snapshot(
         &self,
         org: &str,
+        db: &Database,
         docs: &[Document],
         installed: &InstalledFramework,
         catalog: &Catalog,
@@ -634,6 +635,14 @@ impl Engine {
             employees,
             ..Default::default()
         };
+        // Facts the engine knows from its own registers (docs/frameworks.md lists them all).
+        let (assets, unclassified) = rampart_store::assets::counts(db).await?;
+        for (name, value) in [("assets", assets), ("assets-unclassified", unclassified)] {
+            s.facts.push(Attribute {
+                name: name.into(),
+                value: value.to_string(),
+            });
+        }
         for m in &catalog.mandatory {
             let matching: Vec<&Document> = docs
                 .iter()
@@ -670,26 +679,39 @@ impl Engine {
         self.authorize(caller, "framework.check", &register(&org))?;
         let (installed, catalog) = self.installed(&db, id).await?;
         let docs = documents_store::all(&db).await?;
-        self.readiness(&org, &docs, &installed, &catalog).await
+        self.readiness(&org, &db, &docs, &installed, &catalog).await
     }
 
     async fn readiness(
         &self,
         org: &str,
+        db: &Database,
         docs: &[Document],
         installed: &InstalledFramework,
         catalog: &Catalog,
     ) -> Result<Readiness, EngineError> {
-        let snapshot = self.snapshot(org, docs, installed, catalog).await?;
+        let snapshot = self.snapshot(org, db, docs, installed, catalog).await?;
         // The check runs the organisation's installed catalogue through the server's pack: a
         // pack that changed since the install still knows every requirement it reports on.
         let (pack, _, _) = self.pack(&installed.id)?;
-        let findings = {
+        let mut findings = {
             let snapshot = snapshot.clone();
             tokio::task::spawn_blocking(move || pack.check(&snapshot))
                 .await
                 .map_err(|e| EngineError::Internal(e.to_string()))??
         };
+        // In the standard's order: clauses, then controls.
+        let order: std::collections::HashMap<&str, usize> = entries(catalog)
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (e.id, i))
+            .collect();
+        findings.sort_by_key(|f| {
+            order
+                .get(f.requirement.as_str())
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
         let mut r = Readiness {
             framework: installed.id.clone(),
             snapshot,
@@ -725,7 +747,9 @@ impl Engine {
         self.authorize(caller, "framework.read", &register(&org))?;
         let (installed, catalog) = self.installed(&db, id).await?;
         let docs = documents_store::all(&db).await?;
-        let readiness = self.readiness(&org, &docs, &installed, &catalog).await?;
+        let readiness = self
+            .readiness(&org, &db, &docs, &installed, &catalog)
+            .await?;
         let scheme = rampart_store::classification::get_scheme(&db)
             .await?
             .map(|s| s.scheme());

@@ -171,3 +171,23 @@ pub fn define_type(change: &mut Change, actor: &str, t: &AssetTypeDefinition) {
         state(t),
     );
 }
+
+/// How many assets the register holds, and how many of them are not classified yet (retired
+/// assets left out of both).
+pub async fn counts(db: &Database) -> Result<(u64, u64), StoreError> {
+    let rows = db
+        .rows(
+            "SELECT count() AS total, count(classification = NONE) AS unclassified FROM asset \
+             WHERE lifecycle != 'retired' GROUP ALL",
+            Map::new(),
+            0,
+        )
+        .await?;
+    let row = rows.first();
+    let n = |k: &str| {
+        row.and_then(|r| r.get(k))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    Ok((n("total"), n("unclassified")))
+}

@@ -30,6 +30,9 @@ struct OrgEntry {
     loaded_by: String,
     /// Users who get a token written next to the example's other tokens.
     demo_tokens: Vec<String>,
+    /// Framework packs installed into the organisation once its documents are loaded.
+    #[serde(default)]
+    frameworks: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -275,6 +278,19 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
         progress(done);
     }
     eprintln!();
+    for f in &org.frameworks {
+        match engine.install_framework(&loader, &org.id, f).await {
+            Ok(i) => println!(
+                "Installed framework {} ({} {}) into {}.",
+                i.id, i.framework, i.version, org.id
+            ),
+            // A server started without the shipped packs still serves the example.
+            Err(rampart_engine::EngineError::NotFound(what)) => {
+                eprintln!("Not installed: {what} is not loaded (start with --plugins plugins).")
+            }
+            Err(e) => return Err(e).with_context(|| format!("framework {f}")),
+        }
+    }
     std::fs::create_dir_all(token_dir)
         .with_context(|| format!("cannot create {}", token_dir.display()))?;
     for user in &org.demo_tokens {
