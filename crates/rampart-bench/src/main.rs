@@ -8,7 +8,7 @@
 //! - the server's peak resident memory (VmHWM), before and after the load.
 //!
 //! Every loop is bounded in count and time and talks only to 127.0.0.1. `rampart-bench plugins`
-//! `rampart-bench server` or `rampart-bench documents` runs one part; with no argument all run
+//! `rampart-bench server`, `rampart-bench documents` or `rampart-bench frameworks` runs one part; with no argument all run
 //! (see plugins.rs and documents.rs).
 
 use std::io::{BufRead, BufReader};
@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 mod decisions;
 mod documents;
+mod frameworks;
 mod plugins;
 
 use anyhow::{Context, bail};
@@ -88,8 +89,15 @@ async fn main() -> anyhow::Result<()> {
     if what.is_empty() || what == "documents" {
         documents::run().await?;
     }
+    if what.is_empty() || what == "frameworks" {
+        frameworks::run(&root).await?;
+    }
     Ok(())
 }
+
+/// The first operator's token on the servers the benchmarks start.
+pub(crate) const OPERATOR_TOKEN: &str =
+    "bench-operator-0000000000000000000000000000000000000000000000000000";
 
 /// A running server with the example organisation, and the example's tokens.
 pub(crate) struct Running {
@@ -130,6 +138,7 @@ pub(crate) fn start() -> anyhow::Result<Running> {
         .arg("--example-tokens")
         .arg(&tokens)
         .env("RAMPART_LOG", "warn")
+        .env("RAMPART_BOOTSTRAP_TOKEN", OPERATOR_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
