@@ -33,26 +33,31 @@ fn cli(server: &Server, token: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[tokio::test]
-async fn the_example_organisation_has_its_documents_in_real_states() {
+/// A server over `mem://` that loaded the example organisation, and where its tokens are.
+fn example_server(extra: &[&str]) -> (Server, tempfile::TempDir) {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
     let tokens = tempfile::tempdir().unwrap();
-    let server = Server::start_with(
-        "mem://".into(),
-        None,
-        &[
-            "--example",
-            example.to_str().unwrap(),
-            "--example-tokens",
-            tokens.path().to_str().unwrap(),
-        ],
-    );
-    let token = |user: &str| {
-        std::fs::read_to_string(tokens.path().join(format!("acme-{user}.token")))
-            .unwrap()
-            .trim()
-            .to_string()
-    };
+    let mut args = extra.to_vec();
+    args.extend([
+        "--example",
+        example.to_str().unwrap(),
+        "--example-tokens",
+        tokens.path().to_str().unwrap(),
+    ]);
+    (Server::start_with("mem://".into(), None, &args), tokens)
+}
+
+fn token(tokens: &tempfile::TempDir, user: &str) -> String {
+    std::fs::read_to_string(tokens.path().join(format!("acme-{user}.token")))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_example_organisation_has_its_documents_in_real_states() {
+    let (server, tokens) = example_server(&[]);
+    let token = |user: &str| token(&tokens, user);
     let maria = server.client(&token("maria"), "").await;
     let docs = maria
         .documents()
@@ -132,28 +137,9 @@ async fn the_example_organisation_has_its_documents_in_real_states() {
 
 #[tokio::test]
 async fn the_example_organisation_is_checked_against_iso27001_and_a_fixed_gap_disappears() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let example = root.join("examples/acme");
-    let plugins = root.join("plugins");
-    let tokens = tempfile::tempdir().unwrap();
-    let server = Server::start_with(
-        "mem://".into(),
-        None,
-        &[
-            "--plugins",
-            plugins.to_str().unwrap(),
-            "--example",
-            example.to_str().unwrap(),
-            "--example-tokens",
-            tokens.path().to_str().unwrap(),
-        ],
-    );
-    let token = |user: &str| {
-        std::fs::read_to_string(tokens.path().join(format!("acme-{user}.token")))
-            .unwrap()
-            .trim()
-            .to_string()
-    };
+    let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
+    let (server, tokens) = example_server(&["--plugins", plugins.to_str().unwrap()]);
+    let token = |user: &str| token(&tokens, user);
     let maria = server.client(&token("maria"), "").await;
     let readiness = || async {
         maria

@@ -14,6 +14,8 @@ pub mod document_templates;
 pub mod framework;
 pub mod invalid;
 pub mod organisation;
+pub mod risk;
+pub mod soa;
 pub mod times;
 pub mod user;
 

@@ -191,6 +191,24 @@ fn satisfies(
     siblings == 1 || doc_title.contains(&item_title) || item_title.contains(&doc_title)
 }
 
+/// Adds to `change` the document `before` with its requirement references replaced by `refs`
+/// (the `i`-th document of the change, for unique variable names).
+fn relink(change: &mut Change, caller: &Caller, i: usize, before: &Document, refs: Vec<String>) {
+    let mut doc = before.clone();
+    doc.requirements = refs;
+    doc.revision = before.revision + 1;
+    doc.updated_at = rampart_store::now();
+    documents_store::update_as(
+        change,
+        &format!("d{i}"),
+        &caller.actor(),
+        "document.relink",
+        before,
+        &doc,
+        before.revision,
+    );
+}
+
 impl Engine {
     fn pack(&self, id: &str) -> Result<(Arc<dyn FrameworkPack>, String, String), EngineError> {
         let plugin = self
@@ -464,7 +482,6 @@ impl Engine {
         let mut change = Change::new();
         let (mut moved, mut dropped, mut changed) = (0, 0, 0);
         for (i, before) in docs.iter().enumerate() {
-            let mut doc = before.clone();
             let mut refs = Vec::new();
             let mut touched = false;
             for r in &before.requirements {
@@ -487,18 +504,7 @@ impl Engine {
                 continue;
             }
             refs.dedup();
-            doc.requirements = refs;
-            doc.revision = before.revision + 1;
-            doc.updated_at = rampart_store::now();
-            documents_store::update_as(
-                &mut change,
-                &format!("d{i}"),
-                &caller.actor(),
-                "document.relink",
-                before,
-                &doc,
-                before.revision,
-            );
+            relink(&mut change, caller, i, before, refs);
             changed += 1;
         }
         let mut upgraded = installed.clone();
@@ -595,19 +601,7 @@ impl Engine {
                 continue;
             }
             out.documents_changed += 1;
-            let mut doc = before.clone();
-            doc.requirements = refs;
-            doc.revision = before.revision + 1;
-            doc.updated_at = rampart_store::now();
-            documents_store::update_as(
-                &mut change,
-                &format!("d{i}"),
-                &caller.actor(),
-                "document.relink",
-                before,
-                &doc,
-                before.revision,
-            );
+            relink(&mut change, caller, i, before, refs);
         }
         if apply && out.documents_changed > 0 {
             db.commit(change).await?;

@@ -188,20 +188,7 @@ pub fn import(
     options: &Options,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<GeneratedPlugin>, ImportError> {
-    let mut libraries = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        progress(Progress {
-            stage: Stage::Parsing,
-            done: i,
-            total: files.len(),
-        });
-        libraries.push(parse(f)?);
-    }
-    progress(Progress {
-        stage: Stage::Parsing,
-        done: files.len(),
-        total: files.len(),
-    });
+    let libraries = crate::parse_all(files, parse, progress)?;
     let main_file = &files[0].name;
     let main = &libraries[0];
     let by_urn: HashMap<&str, (&str, &Library)> = files

@@ -171,6 +171,29 @@ pub fn import(
     }
 }
 
+/// Parses every file with `parse`, reporting progress a file at a time.
+fn parse_all<T>(
+    files: &[SourceFile],
+    parse: impl Fn(&SourceFile) -> Result<T, ImportError>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<T>, ImportError> {
+    let mut out = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        progress(Progress {
+            stage: Stage::Parsing,
+            done: i,
+            total: files.len(),
+        });
+        out.push(parse(f)?);
+    }
+    progress(Progress {
+        stage: Stage::Parsing,
+        done: files.len(),
+        total: files.len(),
+    });
+    Ok(out)
+}
+
 fn looks_like_json(bytes: &[u8]) -> bool {
     bytes
         .iter()

@@ -145,20 +145,7 @@ pub fn import(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<GeneratedPlugin>, ImportError> {
     let main = &files[0];
-    let mut docs = Vec::new();
-    for (i, f) in files.iter().enumerate() {
-        progress(Progress {
-            stage: Stage::Parsing,
-            done: i,
-            total: files.len(),
-        });
-        docs.push(parse(f)?);
-    }
-    progress(Progress {
-        stage: Stage::Parsing,
-        done: files.len(),
-        total: files.len(),
-    });
+    let docs = crate::parse_all(files, parse, progress)?;
     let mut docs = docs.into_iter();
     let first = docs.next().expect("one file at least");
     if let Some(catalog) = first.catalog {
