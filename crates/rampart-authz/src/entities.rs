@@ -201,6 +201,18 @@ pub enum Resource {
     FrameworkRegister {
         organisation: String,
     },
+    /// The risk register as a whole: creating risks, the methodology, interested parties, the
+    /// Statement of Applicability and the risk treatment plan.
+    RiskRegister {
+        organisation: String,
+    },
+    Risk {
+        organisation: String,
+        id: String,
+        owner: String,
+        /// The residual level to accept is above the methodology's acceptance criterion.
+        residual_above_criterion: bool,
+    },
 }
 
 /// A document as policies see it, through the version acted on.
@@ -255,12 +267,16 @@ impl Resource {
             Resource::FrameworkRegister { organisation } => {
                 uid("Rampart::FrameworkRegister", organisation)
             }
+            Resource::RiskRegister { organisation } => uid("Rampart::RiskRegister", organisation),
+            Resource::Risk {
+                organisation, id, ..
+            } => uid("Rampart::Risk", &format!("{organisation}/{id}")),
         }
     }
 
     /// A resource that is one per organisation, by the name requests and tests use for it
     /// (`organisation`, `asset-register`, `document-register`, `classification-scheme`,
-    /// `audit-trail`, `plugin-catalog`, `policy-store`, `framework-register`).
+    /// `audit-trail`, `plugin-catalog`, `policy-store`, `framework-register`, `risk-register`).
     pub fn singleton(name: &str, organisation: &str) -> Option<Resource> {
         let organisation = organisation.to_string();
         Some(match name {
@@ -272,6 +288,7 @@ impl Resource {
             "plugin-catalog" => Resource::PluginCatalog { organisation },
             "policy-store" => Resource::PolicyStore { organisation },
             "framework-register" => Resource::FrameworkRegister { organisation },
+            "risk-register" => Resource::RiskRegister { organisation },
             _ => return None,
         })
     }
@@ -289,7 +306,9 @@ impl Resource {
             | Resource::PluginCatalog { organisation }
             | Resource::DocumentRegister { organisation }
             | Resource::PolicyStore { organisation }
-            | Resource::FrameworkRegister { organisation } => organisation,
+            | Resource::FrameworkRegister { organisation }
+            | Resource::RiskRegister { organisation }
+            | Resource::Risk { organisation, .. } => organisation,
             Resource::Document(d) => &d.organisation,
         }
     }
@@ -340,7 +359,8 @@ impl Resource {
             | Resource::PluginCatalog { organisation }
             | Resource::DocumentRegister { organisation }
             | Resource::PolicyStore { organisation }
-            | Resource::FrameworkRegister { organisation } => {
+            | Resource::FrameworkRegister { organisation }
+            | Resource::RiskRegister { organisation } => {
                 one(vec![("organisation", s(organisation))])
             }
             Resource::Document(d) => {
@@ -419,6 +439,22 @@ impl Resource {
                     RestrictedExpression::new_long(*classification_rank),
                 ),
                 ("lifecycle", s(lifecycle)),
+            ]),
+            Resource::Risk {
+                organisation,
+                owner,
+                residual_above_criterion,
+                ..
+            } => one(vec![
+                ("organisation", s(organisation)),
+                (
+                    "owner",
+                    RestrictedExpression::new_entity_uid(user_uid(organisation, owner)),
+                ),
+                (
+                    "residual_above_criterion",
+                    RestrictedExpression::new_bool(*residual_above_criterion),
+                ),
             ]),
         }
     }

@@ -62,6 +62,7 @@ pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
         "grants.cedar",
         include_str!("../../../policies/grants.cedar"),
     ),
+    ("risks.cedar", include_str!("../../../policies/risks.cedar")),
 ];
 
 /// The tests of the default policy set (`policies/tests/*.toml`).
@@ -89,6 +90,10 @@ pub const DEFAULT_POLICY_TESTS: &[(&str, &str)] = &[
     (
         "tests/frameworks.toml",
         include_str!("../../../policies/tests/frameworks.toml"),
+    ),
+    (
+        "tests/risks.toml",
+        include_str!("../../../policies/tests/risks.toml"),
     ),
 ];
 

@@ -28,6 +28,8 @@ struct TestFile {
     #[serde(default)]
     assets: BTreeMap<String, AssetFixture>,
     #[serde(default)]
+    risks: BTreeMap<String, RiskFixture>,
+    #[serde(default)]
     grants: Vec<GrantFixture>,
     #[serde(default, rename = "case")]
     cases: Vec<Case>,
@@ -100,6 +102,15 @@ fn policy_kind() -> String {
 
 fn one() -> i64 {
     1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RiskFixture {
+    organisation: Option<String>,
+    owner: String,
+    #[serde(default)]
+    residual_above_criterion: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,6 +228,15 @@ impl TestFile {
                     classification: a.classification.clone(),
                     classification_rank: a.classification_rank,
                     lifecycle: a.lifecycle.clone(),
+                }
+            }
+            "risk" => {
+                let r = self.risks.get(id).ok_or_else(|| unknown("risk"))?;
+                Resource::Risk {
+                    organisation: r.organisation.clone().unwrap_or(organisation),
+                    id: id.into(),
+                    owner: r.owner.clone(),
+                    residual_above_criterion: r.residual_above_criterion,
                 }
             }
             "document" => {

@@ -102,6 +102,13 @@ pub struct Acceptance {
     pub note: String,
 }
 
+/// The organisation's choices for its risk assessment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskSettings {
+    /// The risk methodology plugin new assessments use.
+    pub methodology: String,
+}
+
 /// What a person gives when creating or editing a risk.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskFields {

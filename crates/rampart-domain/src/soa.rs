@@ -194,6 +194,18 @@ pub fn derive(
         .collect()
 }
 
+/// An approved Statement of Applicability, frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoaVersion {
+    pub framework: String,
+    pub number: u64,
+    pub entries: Vec<SoaEntry>,
+    pub approved_by: String,
+    pub approved_at: String,
+    #[serde(default)]
+    pub note: String,
+}
+
 /// One control whose entry differs between an approved SoA and the current derivation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SoaChange {

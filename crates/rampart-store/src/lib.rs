@@ -18,6 +18,7 @@ pub mod documents;
 pub mod frameworks;
 pub mod organisations;
 pub mod policies;
+pub mod risks;
 pub mod tokens;
 pub mod users;
 

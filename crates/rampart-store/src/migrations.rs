@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -289,6 +289,40 @@ DEFINE FIELD IF NOT EXISTS upgraded_at ON framework TYPE string;
 DEFINE FIELD IF NOT EXISTS revision ON framework TYPE int;
 "#;
 
+// The risk register. Risks, parties, control records and SoA versions keep their whole state as
+// JSON in `data` (assessments with their inputs are nested and varied), with the fields queries
+// filter on beside it.
+const ORGANISATION_V5: &str = r#"
+DEFINE TABLE IF NOT EXISTS risk SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS title ON risk TYPE string;
+DEFINE FIELD IF NOT EXISTS owner ON risk TYPE string;
+DEFINE FIELD IF NOT EXISTS data ON risk TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON risk TYPE int;
+DEFINE INDEX IF NOT EXISTS risk_owner ON risk FIELDS owner;
+
+DEFINE TABLE IF NOT EXISTS risk_settings SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON risk_settings TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON risk_settings TYPE int;
+
+DEFINE TABLE IF NOT EXISTS interested_party SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON interested_party TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON interested_party TYPE int;
+
+DEFINE TABLE IF NOT EXISTS control_record SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON control_record TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON control_record TYPE int;
+
+DEFINE TABLE IF NOT EXISTS soa_version SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS framework ON soa_version TYPE string;
+DEFINE FIELD IF NOT EXISTS number ON soa_version TYPE int;
+DEFINE FIELD IF NOT EXISTS data ON soa_version TYPE string;
+DEFINE INDEX IF NOT EXISTS soa_version_framework ON soa_version FIELDS framework, number UNIQUE;
+
+DEFINE TABLE IF NOT EXISTS rtp_item SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON rtp_item TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON rtp_item TYPE int;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
@@ -298,12 +332,14 @@ fn migrations(schema: Schema) -> Vec<String> {
             String::new(),
             String::new(),
             String::new(),
+            String::new(),
         ],
         Schema::Organisation => vec![
             format!("{COMMON}{ORGANISATION_V1}"),
             ORGANISATION_V2.to_string(),
             ORGANISATION_V3.to_string(),
             ORGANISATION_V4.to_string(),
+            ORGANISATION_V5.to_string(),
         ],
     }
 }
