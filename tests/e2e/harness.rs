@@ -258,6 +258,11 @@ impl Client {
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {
         rampart_proto::v1::plugin_service_client::PluginServiceClient::new(self.channel.clone())
     }
+    pub fn risks(&self) -> rampart_proto::v1::risk_service_client::RiskServiceClient<Channel> {
+        rampart_proto::v1::risk_service_client::RiskServiceClient::new(self.channel.clone())
+            .max_encoding_message_size(64 * 1024 * 1024)
+            .max_decoding_message_size(64 * 1024 * 1024)
+    }
     pub fn frameworks(
         &self,
     ) -> rampart_proto::v1::framework_service_client::FrameworkServiceClient<Channel> {

@@ -11,5 +11,6 @@ mod durability;
 mod example;
 mod frameworks;
 mod plugins;
+mod risks;
 mod scale_out;
 mod tenancy;

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::document::NotAllowed;
-use crate::invalid::{Invalid, key, optional_text, required_text};
+use crate::invalid::{Invalid, optional_text, required_text};
 
 /// What to do about a risk (ISO/IEC 27005: modification, retention, avoidance, sharing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,7 +129,7 @@ impl RiskFields {
     pub fn validate(self) -> Result<RiskFields, Invalid> {
         let mut assets = Vec::new();
         for a in &self.assets {
-            let a = key("assets", a, 100)?;
+            let a = required_text("assets", a, 100)?;
             if !assets.contains(&a) {
                 assets.push(a);
             }

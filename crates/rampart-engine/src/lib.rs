@@ -3,6 +3,7 @@
 //! transaction). The gRPC server only maps messages; the rules live here and below.
 
 mod access_policies;
+mod applicability;
 mod assets;
 mod audit;
 mod authentication;
@@ -14,6 +15,7 @@ mod error;
 mod frameworks;
 mod organisations;
 mod plugins;
+mod risks;
 mod tokens;
 mod users;
 mod version_texts;
@@ -28,6 +30,7 @@ pub use access_policies::{
     Permitted, PolicyCheck, PolicySetView, RECHECK as POLICY_RECHECK, default_policies,
     run_policy_tests,
 };
+pub use applicability::{SoaView, TreatmentPlan};
 pub use assets::{AssetList, AssetListQuery, AssetUpdate};
 pub use audit::ChainReport;
 pub use authentication::{Bootstrap, Caller};
@@ -55,7 +58,13 @@ pub use rampart_store::documents::{Acknowledgement, DocumentFilter, StoredSchedu
 pub use rampart_store::policies::{PolicyFile, PolicyVersion, StoredGrant};
 pub use rampart_store::tokens::ApiToken;
 pub use rampart_store::users::Operator;
+pub use risks::{DEFAULT_METHODOLOGY, RiskAssessmentRequest};
 pub use tokens::NewToken;
+
+/// The current time as the engine stores it (RFC 3339, UTC).
+pub fn now() -> String {
+    rampart_store::now()
+}
 
 /// The engine: the store, the policies and a small authentication cache. Cheap to clone.
 #[derive(Clone)]

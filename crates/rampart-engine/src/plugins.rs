@@ -90,6 +90,21 @@ fn info(p: &Plugin, installed: Option<&Path>) -> PluginInfo {
     }
 }
 
+/// A methodology's verdict on bad inputs ("likelihood: 7 is outside 1..5") as INVALID_ARGUMENT
+/// naming the input.
+pub(crate) fn refused_inputs(message: &str) -> EngineError {
+    let field = message.split(':').next().unwrap_or("inputs").trim();
+    let field = if field.contains(' ') || field.is_empty() {
+        "inputs"
+    } else {
+        field
+    };
+    let said = message
+        .strip_prefix(&format!("{field}: "))
+        .unwrap_or(message);
+    EngineError::Invalid(Invalid::new(format!("inputs.{field}"), said))
+}
+
 impl From<PluginFailure> for EngineError {
     fn from(f: PluginFailure) -> Self {
         EngineError::Plugin(f)
@@ -209,21 +224,7 @@ impl Engine {
         let elapsed = started.elapsed();
         match result {
             Ok(a) => Ok((info(&p, self.plugins.installed.as_deref()), a, elapsed)),
-            Err(message) => {
-                let field = message.split(':').next().unwrap_or("inputs").trim();
-                let field = if field.contains(' ') || field.is_empty() {
-                    "inputs"
-                } else {
-                    field
-                };
-                let said = message
-                    .strip_prefix(&format!("{field}: "))
-                    .unwrap_or(&message);
-                Err(EngineError::Invalid(Invalid::new(
-                    format!("inputs.{field}"),
-                    said,
-                )))
-            }
+            Err(message) => Err(refused_inputs(&message)),
         }
     }
 

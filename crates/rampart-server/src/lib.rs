@@ -7,6 +7,7 @@ mod errors;
 pub mod frameworks;
 pub mod plugins;
 pub mod policies;
+pub mod risks;
 mod services;
 
 use std::future::Future;
@@ -21,6 +22,7 @@ use rampart_proto::v1::framework_service_server::FrameworkServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
 use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::policy_service_server::PolicyServiceServer;
+use rampart_proto::v1::risk_service_server::RiskServiceServer;
 use rampart_proto::v1::token_service_server::TokenServiceServer;
 use rampart_proto::v1::user_service_server::UserServiceServer;
 use tokio::net::TcpListener;
@@ -79,6 +81,9 @@ pub async fn serve(
     health
         .set_serving::<FrameworkServiceServer<frameworks::Frameworks>>()
         .await;
+    health
+        .set_serving::<RiskServiceServer<risks::Risks>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -120,6 +125,12 @@ pub async fn serve(
             engine.clone(),
         )))
         .add_service(PolicyServiceServer::new(policies::Policies(engine.clone())))
+        // A batch of 10,000 risks with their inputs is a few megabytes.
+        .add_service(
+            RiskServiceServer::new(risks::Risks(engine.clone()))
+                .max_decoding_message_size(MAX_IMPORT_BYTES)
+                .max_encoding_message_size(MAX_IMPORT_BYTES),
+        )
         // Imports carry whole catalogues (NIST SP 800-53 is 3 MB of JSON).
         .add_service(
             FrameworkServiceServer::new(frameworks::Frameworks(engine.clone()))

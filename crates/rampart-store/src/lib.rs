@@ -25,6 +25,8 @@ pub mod users;
 pub use connection::{Store, StoreOptions};
 pub use database::{Change, Database, Draft};
 pub use error::StoreError;
+/// A record's key from its id as SurrealDB renders it.
+pub use json::record_key as json_record_key;
 pub use migrations::SCHEMA_VERSION;
 
 /// Current time as the fixed-width RFC 3339 text stored everywhere (UTC, microseconds), so that

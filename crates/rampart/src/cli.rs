@@ -73,6 +73,155 @@ pub enum Command {
     /// and import OSCAL or CISO Assistant content.
     #[command(subcommand)]
     Framework(FrameworkCmd),
+    /// The risk register: assess with the organisation's methodology, treat, accept, migrate.
+    #[command(subcommand)]
+    Risk(RiskCmd),
+    /// Interested parties and their legal, regulatory and contractual requirements.
+    #[command(subcommand)]
+    Party(PartyCmd),
+    /// The Statement of Applicability: derived, recorded per control, approved.
+    #[command(subcommand)]
+    Soa(SoaCmd),
+    /// The risk treatment plan: who implements which control, when, with what budget.
+    #[command(subcommand)]
+    Rtp(RtpCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RiskCmd {
+    /// The risks you may read, with their current and residual levels.
+    List {
+        #[arg(long, default_value = "")]
+        owner: String,
+    },
+    /// One risk with its whole assessment history.
+    Show { id: String },
+    /// Register a risk.
+    Create {
+        /// A key such as `ransomware-file-server` (default: generated).
+        #[arg(default_value = "")]
+        id: String,
+        #[arg(long)]
+        title: String,
+        /// Asset ids (repeatable).
+        #[arg(long = "asset", required = true)]
+        assets: Vec<String>,
+        /// A pack threat (`iso27001-2022:G 0.39`) or your own words.
+        #[arg(long)]
+        threat: String,
+        #[arg(long, default_value = "")]
+        vulnerability: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Assess with the organisation's methodology: `-i likelihood=4 -i impact=3`.
+    Assess {
+        id: String,
+        #[arg(long = "input", short = 'i')]
+        inputs: Vec<String>,
+        /// The planned residual risk.
+        #[arg(long)]
+        residual: bool,
+    },
+    /// Treat: `--option mitigate --control iso27001:A.8.13`.
+    Treat {
+        id: String,
+        #[arg(long)]
+        option: String,
+        #[arg(long = "control")]
+        controls: Vec<String>,
+        #[arg(long, default_value = "")]
+        plan: String,
+    },
+    /// Accept the residual risk (the owner; above the criterion, top management).
+    Accept {
+        id: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Show or choose the organisation's methodology.
+    Methodology { id: Option<String> },
+    /// Re-assess every assessed risk with another methodology, keeping the old results. FILE is
+    /// JSON: {"risk-id": {"input": 3, "other": "text", "estimate": [min, mode, max]}, …}.
+    Migrate {
+        methodology: String,
+        #[arg(long)]
+        inputs: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PartyCmd {
+    List,
+    /// Create or replace a party from a JSON file in the API's shape
+    /// ({"id", "name", "category", "requirements": [{"id", "kind", "text", "controls"}]}).
+    Put {
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SoaCmd {
+    /// The SoA as derived now; `--changes` lists what changed since the approved version.
+    Show {
+        #[arg(default_value = "iso27001-2022")]
+        framework: String,
+        #[arg(long)]
+        changes: bool,
+    },
+    /// Record a decision about one control.
+    Set {
+        framework: String,
+        control: String,
+        /// applicable, not-applicable, or derive.
+        #[arg(long)]
+        applicability: Option<String>,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long, default_value = "")]
+        business: String,
+        #[arg(long = "best-practice", default_value = "")]
+        best_practice: String,
+        /// not-started, planned, in-progress, implemented.
+        #[arg(long, default_value = "")]
+        status: String,
+        #[arg(long, default_value = "")]
+        implementation: String,
+    },
+    /// Freeze the SoA as it stands as the next approved version.
+    Approve {
+        #[arg(default_value = "iso27001-2022")]
+        framework: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RtpCmd {
+    /// The plan with its progress, budget and overdue items.
+    Show {
+        #[arg(default_value = "iso27001-2022")]
+        framework: String,
+    },
+    /// Plan one control.
+    Set {
+        framework: String,
+        control: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long, default_value = "")]
+        actions: String,
+        /// RFC 3339, e.g. 2027-03-31T00:00:00Z.
+        #[arg(long, default_value = "")]
+        due: String,
+        #[arg(long, default_value_t = 0.0)]
+        budget: f64,
+        #[arg(long, default_value = "planned")]
+        status: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -101,6 +101,11 @@ impl Client {
         .max_decoding_message_size(64 * 1024 * 1024)
         .max_encoding_message_size(rampart_server::MAX_IMPORT_BYTES)
     }
+    pub fn risks(&self) -> rampart_proto::v1::risk_service_client::RiskServiceClient<Channel> {
+        rampart_proto::v1::risk_service_client::RiskServiceClient::new(self.channel.clone())
+            .max_decoding_message_size(64 * 1024 * 1024)
+            .max_encoding_message_size(rampart_server::MAX_IMPORT_BYTES)
+    }
     pub fn plugins(
         &self,
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {

@@ -58,6 +58,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Document(cmd) => crate::documents::run(&client, cmd, as_json).await?,
         Command::Policy(cmd) => crate::policies::run(&client, cmd, as_json).await?,
         Command::Framework(cmd) => crate::frameworks::run(&client, cmd, as_json).await?,
+        Command::Risk(cmd) => crate::risks::run_risk(&client, cmd, as_json).await?,
+        Command::Party(cmd) => crate::risks::run_party(&client, cmd, as_json).await?,
+        Command::Soa(cmd) => crate::risks::run_soa(&client, cmd, as_json).await?,
+        Command::Rtp(cmd) => crate::risks::run_rtp(&client, cmd, as_json).await?,
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod frameworks;
 mod output;
 mod plugins;
 mod policies;
+mod risks;
 mod serve;
 
 use clap::Parser;

@@ -28,7 +28,7 @@ const HEADERS: [&str; 8] = [
 ];
 
 /// `name=3`, `name=2.5`, `name=text`, `name=min,mode,max`.
-fn parse_input(spec: &str) -> anyhow::Result<pb::Input> {
+pub(crate) fn parse_input(spec: &str) -> anyhow::Result<pb::Input> {
     let Some((name, value)) = spec.split_once('=') else {
         bail!("--input {spec:?}: write name=value (a number, a text, or min,mode,max)");
     };
