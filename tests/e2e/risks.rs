@@ -339,6 +339,46 @@ async fn the_soa_is_derived_traced_approved_and_marked_outdated_and_acceptance_f
         .await
         .unwrap();
 
+    // The installed pack suggests threats for the asset and controls for the risk.
+    let threats = maria
+        .risks()
+        .suggest_threats(maria.req(pb::SuggestThreatsRequest {
+            asset: asset.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .threats;
+    assert!(
+        threats
+            .iter()
+            .any(|t| t.threat == "G 0.39" && t.name == "Malware"),
+        "{threats:?}"
+    );
+    assert!(threats.windows(2).all(|w| w[0].score >= w[1].score));
+    let controls = maria
+        .risks()
+        .suggest_controls(maria.req(pb::SuggestControlsRequest {
+            risk: "ransomware".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .controls;
+    let top: BTreeSet<&str> = controls
+        .iter()
+        .take(2)
+        .map(|c| c.control.as_str())
+        .collect();
+    assert_eq!(top, BTreeSet::from(["A.8.13", "A.8.7"]), "{controls:?}");
+    assert!(
+        controls[0].reason.contains("treats Malware (G 0.39)"),
+        "{}",
+        controls[0].reason
+    );
+
     // Treatment names controls of installed frameworks only.
     let e = treat(&maria, "ransomware", "mitigate", &["iso27001:A.99"])
         .await

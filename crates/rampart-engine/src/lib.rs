@@ -58,7 +58,7 @@ pub use rampart_store::documents::{Acknowledgement, DocumentFilter, StoredSchedu
 pub use rampart_store::policies::{PolicyFile, PolicyVersion, StoredGrant};
 pub use rampart_store::tokens::ApiToken;
 pub use rampart_store::users::Operator;
-pub use risks::{DEFAULT_METHODOLOGY, RiskAssessmentRequest};
+pub use risks::{ControlSuggestion, DEFAULT_METHODOLOGY, RiskAssessmentRequest, ThreatSuggestion};
 pub use tokens::NewToken;
 
 /// The current time as the engine stores it (RFC 3339, UTC).

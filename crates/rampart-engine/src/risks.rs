@@ -629,3 +629,162 @@ impl Engine {
         Ok(r)
     }
 }
+
+/// A threat an installed pack suggests for an asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreatSuggestion {
+    pub framework: String,
+    pub threat: String,
+    pub name: String,
+    pub score: f64,
+    pub reason: String,
+    /// Vulnerabilities the threat usually exploits.
+    pub vulnerabilities: Vec<String>,
+}
+
+/// A control an installed pack suggests for a risk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlSuggestion {
+    pub framework: String,
+    pub control: String,
+    pub score: f64,
+    pub reason: String,
+}
+
+impl Engine {
+    /// The installed frameworks whose packs are loaded, with their packs.
+    async fn installed_packs(
+        &self,
+        db: &Database,
+    ) -> Result<Vec<(String, Arc<dyn rampart_plugins::FrameworkPack>)>, EngineError> {
+        let mut out = Vec::new();
+        for f in rampart_store::frameworks::list(db).await? {
+            if let Some(pack) = self
+                .plugins
+                .host
+                .get(&f.id)
+                .filter(|p| p.enabled)
+                .and_then(|p| p.framework_pack().cloned())
+            {
+                out.push((f.id, pack));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn pack_suggestions(
+        pack: Arc<dyn rampart_plugins::FrameworkPack>,
+        context: rampart_plugins::pack::RiskContext,
+    ) -> Result<Vec<rampart_plugins::pack::ControlSuggestion>, EngineError> {
+        Ok(
+            tokio::task::spawn_blocking(move || pack.suggest_controls(&context))
+                .await
+                .map_err(|e| EngineError::Internal(e.to_string()))??,
+        )
+    }
+
+    /// Threats for an asset: each installed pack ranks its controls for the asset's type and
+    /// C/I/A, and a threat scores by the suggested controls that treat it.
+    pub async fn suggest_threats(
+        &self,
+        caller: &Caller,
+        org: &str,
+        asset: &str,
+    ) -> Result<Vec<ThreatSuggestion>, EngineError> {
+        let (org, db) = self.organisation_db(caller, org).await?;
+        self.authorize(caller, "risk.list", &register(&org))?;
+        let a = rampart_store::assets::get(&db, asset.trim())
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("asset {asset}")))?;
+        let mut out = Vec::new();
+        for (framework, pack) in self.installed_packs(&db).await? {
+            let context = rampart_plugins::pack::RiskContext {
+                asset_type: a.asset_type.clone(),
+                threats: vec![],
+                vulnerabilities: vec![],
+                confidentiality: a.cia.confidentiality,
+                integrity: a.cia.integrity,
+                availability: a.cia.availability,
+            };
+            let suggested = Self::pack_suggestions(pack.clone(), context).await?;
+            for t in &pack.catalog().threats {
+                let fits: Vec<&rampart_plugins::pack::ControlSuggestion> = suggested
+                    .iter()
+                    .filter(|s| t.controls.contains(&s.control))
+                    .collect();
+                if fits.is_empty() {
+                    continue;
+                }
+                out.push(ThreatSuggestion {
+                    framework: framework.clone(),
+                    threat: t.id.clone(),
+                    name: t.name.clone(),
+                    score: fits.iter().map(|s| s.score).sum(),
+                    reason: format!(
+                        "treated by {}, which suit {} assets of C/I/A {}/{}/{}",
+                        fits.iter()
+                            .map(|s| s.control.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        a.asset_type,
+                        a.cia.confidentiality,
+                        a.cia.integrity,
+                        a.cia.availability
+                    ),
+                    vulnerabilities: t.vulnerabilities.clone(),
+                });
+            }
+        }
+        out.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.threat.cmp(&y.threat)));
+        Ok(out)
+    }
+
+    /// Controls for a risk, ranked by each installed pack from the risk's threat,
+    /// vulnerability and its first asset's type and C/I/A.
+    pub async fn suggest_controls(
+        &self,
+        caller: &Caller,
+        org: &str,
+        risk: &str,
+    ) -> Result<Vec<ControlSuggestion>, EngineError> {
+        let (org, db) = self.organisation_db(caller, org).await?;
+        let r = self.load_risk(&db, risk).await?;
+        self.authorize(caller, "risk.read", &resource(&org, &r))?;
+        let asset = match r.fields.assets.first() {
+            Some(id) => rampart_store::assets::get(&db, id).await?,
+            None => None,
+        };
+        let mut out = Vec::new();
+        for (framework, pack) in self.installed_packs(&db).await? {
+            // "iso27001-2022:G 0.39" and "G 0.39" both name the pack's threat G 0.39.
+            let own = |reference: &str| -> Option<String> {
+                let id = match reference.split_once(':') {
+                    Some(_) => requirement_of(reference, &framework)?,
+                    None => reference.trim(),
+                };
+                Some(id.to_string())
+            };
+            let context = rampart_plugins::pack::RiskContext {
+                asset_type: asset
+                    .as_ref()
+                    .map(|a| a.asset_type.clone())
+                    .unwrap_or_default(),
+                threats: own(&r.fields.threat).into_iter().collect(),
+                vulnerabilities: own(&r.fields.vulnerability).into_iter().collect(),
+                confidentiality: asset.as_ref().map_or(0, |a| a.cia.confidentiality),
+                integrity: asset.as_ref().map_or(0, |a| a.cia.integrity),
+                availability: asset.as_ref().map_or(0, |a| a.cia.availability),
+            };
+            for s in Self::pack_suggestions(pack, context).await? {
+                out.push(ControlSuggestion {
+                    framework: framework.clone(),
+                    control: s.control,
+                    score: s.score,
+                    reason: s.reason,
+                });
+            }
+        }
+        out.sort_by(|x, y| y.score.total_cmp(&x.score));
+        Ok(out)
+    }
+}

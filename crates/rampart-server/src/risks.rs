@@ -534,6 +534,54 @@ impl pb::risk_service_server::RiskService for Risks {
         Ok(Response::new(soa_out(v)))
     }
 
+    async fn suggest_threats(
+        &self,
+        req: Request<pb::SuggestThreatsRequest>,
+    ) -> Res<pb::SuggestThreatsResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let list = self
+            .0
+            .suggest_threats(&c, &org, &req.get_ref().asset)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::SuggestThreatsResponse {
+            threats: list
+                .into_iter()
+                .map(|t| pb::ThreatSuggestion {
+                    framework: t.framework,
+                    threat: t.threat,
+                    name: t.name,
+                    score: t.score,
+                    reason: t.reason,
+                    vulnerabilities: t.vulnerabilities,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn suggest_controls(
+        &self,
+        req: Request<pb::SuggestControlsRequest>,
+    ) -> Res<pb::SuggestControlsResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let list = self
+            .0
+            .suggest_controls(&c, &org, &req.get_ref().risk)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::SuggestControlsResponse {
+            controls: list
+                .into_iter()
+                .map(|s| pb::ControlSuggestion {
+                    framework: s.framework,
+                    control: s.control,
+                    score: s.score,
+                    reason: s.reason,
+                })
+                .collect(),
+        }))
+    }
+
     async fn get_treatment_plan(
         &self,
         req: Request<pb::GetTreatmentPlanRequest>,

@@ -143,6 +143,10 @@ pub enum RiskCmd {
     },
     /// Show or choose the organisation's methodology.
     Methodology { id: Option<String> },
+    /// Threats the installed packs suggest for an asset.
+    SuggestThreats { asset: String },
+    /// Controls the installed packs suggest for a risk, with their reasons.
+    SuggestControls { id: String },
     /// Re-assess every assessed risk with another methodology, keeping the old results. FILE is
     /// JSON: {"risk-id": {"input": 3, "other": "text", "estimate": [min, mode, max]}, …}.
     Migrate {

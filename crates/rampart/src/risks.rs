@@ -222,6 +222,61 @@ pub async fn run_risk(client: &Client, cmd: RiskCmd, as_json: bool) -> anyhow::R
                 .into_inner();
             show(&r, as_json)?;
         }
+        RiskCmd::SuggestThreats { asset } => {
+            let r = svc
+                .suggest_threats(client.req(pb::SuggestThreatsRequest {
+                    asset,
+                    ..Default::default()
+                }))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if as_json {
+                return json(&r);
+            }
+            table(
+                &["threat", "name", "score", "vulnerabilities", "why"],
+                r.threats
+                    .iter()
+                    .take(20)
+                    .map(|t| {
+                        vec![
+                            format!("{}:{}", t.framework, t.threat),
+                            t.name.clone(),
+                            format!("{:.2}", t.score),
+                            t.vulnerabilities.join(", "),
+                            t.reason.clone(),
+                        ]
+                    })
+                    .collect(),
+            );
+        }
+        RiskCmd::SuggestControls { id } => {
+            let r = svc
+                .suggest_controls(client.req(pb::SuggestControlsRequest {
+                    risk: id,
+                    ..Default::default()
+                }))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if as_json {
+                return json(&r);
+            }
+            table(
+                &["control", "score", "why"],
+                r.controls
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            format!("{}:{}", s.framework, s.control),
+                            format!("{:.2}", s.score),
+                            s.reason.clone(),
+                        ]
+                    })
+                    .collect(),
+            );
+        }
         RiskCmd::Methodology { id } => {
             let s = match id {
                 Some(methodology) => svc
