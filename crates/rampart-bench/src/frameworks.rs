@@ -58,12 +58,12 @@ fn import_times(files: &[rampart_import::SourceFile]) -> anyhow::Result<(Vec<Dur
     Ok((times, controls))
 }
 
-async fn connect(url: &str) -> anyhow::Result<Channel> {
+pub(crate) async fn connect(url: &str) -> anyhow::Result<Channel> {
     Ok(Channel::from_shared(url.to_string())?.connect().await?)
 }
 
 /// A fresh organisation with an ISMS manager; returns the manager's token.
-async fn organisation(channel: &Channel, id: &str) -> anyhow::Result<String> {
+pub(crate) async fn organisation(channel: &Channel, id: &str) -> anyhow::Result<String> {
     OrganisationServiceClient::new(channel.clone())
         .create_organisation(req(
             pb::CreateOrganisationRequest {

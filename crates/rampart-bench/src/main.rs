@@ -20,6 +20,7 @@ mod decisions;
 mod documents;
 mod frameworks;
 mod plugins;
+mod risks;
 
 use anyhow::{Context, bail};
 use rampart_proto::v1 as pb;
@@ -91,6 +92,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if what.is_empty() || what == "frameworks" {
         frameworks::run(&root).await?;
+    }
+    if what.is_empty() || what == "risks" {
+        risks::run().await?;
     }
     Ok(())
 }

@@ -186,7 +186,7 @@ const MARGIN: f32 = 56.0;
 const LEADING: f32 = 13.0;
 const LINES_PER_PAGE: usize = ((PAGE_H - 2.0 * MARGIN - 40.0) / LEADING) as usize;
 
-fn render_pdf(marking: &str, header: &str, text: &str) -> Vec<u8> {
+pub(crate) fn render_pdf(marking: &str, header: &str, text: &str) -> Vec<u8> {
     let mut lines: Vec<(bool, String)> = Vec::new();
     for (i, l) in header.lines().enumerate() {
         for w in wrap(l, 95) {

@@ -76,6 +76,27 @@ pub struct RiskAssessmentRequest {
     pub residual: bool,
 }
 
+/// The risks of a batch, each at the revision before it (`revision - 1`), in one statement.
+fn store_batch(change: &mut Change, caller: &Caller, operation: &str, risks: &[Risk]) {
+    let items: Vec<store::Replacement<'_, Risk>> = risks
+        .iter()
+        .map(|r| store::Replacement {
+            key: &r.id,
+            value: r,
+            expected: r.revision - 1,
+            extra: vec![("title", &r.fields.title), ("owner", &r.fields.owner)],
+        })
+        .collect();
+    store::replace_many(
+        change,
+        "batch",
+        &caller.actor(),
+        operation,
+        Table::Risk,
+        &items,
+    );
+}
+
 impl Engine {
     fn method(&self, id: &str) -> Result<Method, EngineError> {
         let p = self
@@ -436,21 +457,15 @@ impl Engine {
         if batch.is_empty() {
             return Ok(vec![]);
         }
-        let all: Vec<Risk> = store::all(&db, Table::Risk).await?;
+        let all: Vec<(Risk, u64)> = store::all_with_revisions(&db, Table::Risk).await?;
+        let revisions: BTreeMap<String, u64> =
+            all.iter().map(|(r, rev)| (r.id.clone(), *rev)).collect();
         let mut by_id: BTreeMap<String, Risk> =
-            all.into_iter().map(|r| (r.id.clone(), r)).collect();
-        let revisions: BTreeMap<String, u64> = {
-            let mut m = BTreeMap::new();
-            for item in &batch {
-                let (_, rev): (Risk, u64) = store::get(&db, Table::Risk, &item.risk)
-                    .await?
-                    .ok_or_else(|| EngineError::NotFound(format!("risk {}", item.risk)))?;
-                m.insert(item.risk.clone(), rev);
-            }
-            m
-        };
+            all.into_iter().map(|(r, _)| (r.id.clone(), r)).collect();
         for item in &batch {
-            let r = &by_id[&item.risk];
+            let r = by_id
+                .get(&item.risk)
+                .ok_or_else(|| EngineError::NotFound(format!("risk {}", item.risk)))?;
             self.authorize(caller, "risk.assess", &resource(&org, r))?;
         }
         let method = self.method(&self.settings(&db).await?.0.methodology)?;
@@ -480,19 +495,9 @@ impl Engine {
             }
             r.revision = expected + 1;
             r.updated_at = rampart_store::now();
-            store::replace(
-                &mut change,
-                &format!("b{i}"),
-                &caller.actor(),
-                "risk.assess",
-                Table::Risk,
-                &r.id,
-                &*r,
-                expected,
-                &[("title", &r.fields.title), ("owner", &r.fields.owner)],
-            );
             out.push(r.clone());
         }
+        store_batch(&mut change, caller, "risk.assess", &out);
         db.commit(change).await?;
         Ok(out)
     }
@@ -511,7 +516,10 @@ impl Engine {
         self.authorize(caller, "risk.methodology", &register(&org))?;
         let method = self.method(methodology.trim())?;
         let (settings, settings_revision) = self.settings(&db).await?;
-        let risks: Vec<Risk> = store::all(&db, Table::Risk).await?;
+        let stored: Vec<(Risk, u64)> = store::all_with_revisions(&db, Table::Risk).await?;
+        let revisions: BTreeMap<String, u64> =
+            stored.iter().map(|(r, rev)| (r.id.clone(), *rev)).collect();
+        let risks: Vec<Risk> = stored.into_iter().map(|(r, _)| r).collect();
         let assessed: Vec<&Risk> = risks.iter().filter(|r| r.current().is_some()).collect();
         let missing: Vec<&str> = assessed
             .iter()
@@ -535,18 +543,25 @@ impl Engine {
                 order.iter().map(|id| to_plugin(&inputs[id])).collect(),
             )
             .await?;
+        let index: BTreeMap<&str, usize> = risks
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
         let mut change = Change::new();
         let mut out = Vec::new();
-        for (i, (id, result)) in order.iter().zip(results).enumerate() {
+        for (id, result) in order.iter().zip(results) {
             let a = result.map_err(|m| {
                 EngineError::Invalid(Invalid::new(
                     format!("inputs.{id}"),
                     format!("{} refused the inputs of risk {id}: {m}", method.id),
                 ))
             })?;
-            let (mut r, revision): (Risk, u64) = store::get(&db, Table::Risk, id)
-                .await?
+            let mut r = index
+                .get(id.as_str())
+                .map(|i| risks[*i].clone())
                 .ok_or_else(|| EngineError::NotFound(format!("risk {id}")))?;
+            let revision = revisions[id];
             let from = r
                 .current()
                 .map(|c| format!("{} {}", c.methodology, c.methodology_version))
@@ -555,19 +570,9 @@ impl Engine {
             r.assess(Self::frozen(&method, caller, inputs[id].clone(), a, &note));
             r.revision = revision + 1;
             r.updated_at = rampart_store::now();
-            store::replace(
-                &mut change,
-                &format!("m{i}"),
-                &caller.actor(),
-                "risk.migrate",
-                Table::Risk,
-                id,
-                &r,
-                revision,
-                &[("title", &r.fields.title), ("owner", &r.fields.owner)],
-            );
             out.push(r);
         }
+        store_batch(&mut change, caller, "risk.migrate", &out);
         let new_settings = RiskSettings {
             methodology: method.id.clone(),
         };

@@ -76,6 +76,24 @@ pub async fn all<T: DeserializeOwned>(db: &Database, table: Table) -> Result<Vec
     rows.iter().map(|r| parse(r).map(|(v, _)| v)).collect()
 }
 
+/// Every record of a table with its revision, in key order.
+pub async fn all_with_revisions<T: DeserializeOwned>(
+    db: &Database,
+    table: Table,
+) -> Result<Vec<(T, u64)>, StoreError> {
+    let rows = db
+        .rows(
+            &format!(
+                "SELECT id, data, revision FROM {} ORDER BY id",
+                table.name()
+            ),
+            vars([]),
+            0,
+        )
+        .await?;
+    rows.iter().map(parse).collect()
+}
+
 fn content<T: Serialize>(table: Table, value: &T, revision: u64, extra: &[(&str, &str)]) -> Value {
     let mut row = serde_json::Map::new();
     row.insert(
@@ -148,6 +166,58 @@ pub fn replace<T: Serialize>(
         format!("{}:{key}", table.name()),
         state(value),
     );
+}
+
+/// One record of a [`replace_many`]: its key, new value, the revision read, and for risks the
+/// columns beside the data.
+pub struct Replacement<'a, T> {
+    pub key: &'a str,
+    pub value: &'a T,
+    pub expected: u64,
+    pub extra: Vec<(&'a str, &'a str)>,
+}
+
+/// Replaces many records of one table at the revisions read, in one statement (a batch of
+/// 10,000 risks), each with its audit event.
+pub fn replace_many<T: Serialize>(
+    change: &mut Change,
+    p: &str,
+    actor: &str,
+    operation: &str,
+    table: Table,
+    items: &[Replacement<'_, T>],
+) {
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "key": r.key,
+                "expected": r.expected,
+                "content": content(table, r.value, r.expected + 1, &r.extra),
+            })
+        })
+        .collect();
+    let name = table.name();
+    let what = name.replace('_', " ");
+    change.push(
+        &format!(
+            "FOR ${p}_row IN ${p}_rows {{\n\
+             LET ${p}_rec = type::record('{name}', ${p}_row.key);\n\
+             IF !record::exists(${p}_rec) {{ THROW string::concat('rampart:not-found:{what} ', ${p}_row.key) }};\n\
+             IF ${p}_rec.revision != ${p}_row.expected {{ THROW string::concat('rampart:stale:{what} ', ${p}_row.key, ' was changed by someone else: read it again and retry') }};\n\
+             UPDATE ${p}_rec CONTENT ${p}_row.content;\n\
+             }};"
+        ),
+        vars([(&format!("{p}_rows"), Value::Array(rows))]),
+    );
+    for r in items {
+        change.record(
+            actor,
+            operation,
+            format!("{name}:{}", r.key),
+            state(r.value),
+        );
+    }
 }
 
 /// Creates or replaces a record whose key is natural (a control, the settings): `expected` 0

@@ -1,0 +1,268 @@
+//! `rampart-bench risks`: over gRPC against the real server, an organisation with 10,000 risks:
+//! creating them, assessing them all in one `AssessRisks` batch with the ISO 27005 matrix, re-
+//! assessing them with NIST SP 800-30 and with FAIR through `MigrateRiskMethodology`, treating
+//! them, and deriving the Statement of Applicability over them and the 93 controls.
+
+use std::time::{Duration, Instant};
+
+use rampart_proto::v1 as pb;
+use rampart_proto::v1::asset_service_client::AssetServiceClient;
+use rampart_proto::v1::framework_service_client::FrameworkServiceClient;
+use rampart_proto::v1::risk_service_client::RiskServiceClient;
+use tonic::transport::Channel;
+
+use crate::frameworks::{connect, organisation};
+use crate::{ms, percentile, req, start};
+
+const RISKS: usize = 10_000;
+const WRITERS: usize = 8;
+const FAIR_ITERATIONS: f64 = 10_000.0;
+const SOA_RUNS: usize = 10;
+
+fn client(c: &Channel) -> RiskServiceClient<Channel> {
+    RiskServiceClient::new(c.clone())
+        .max_decoding_message_size(256 * 1024 * 1024)
+        .max_encoding_message_size(256 * 1024 * 1024)
+}
+
+fn number(name: &str, n: f64) -> pb::Input {
+    pb::Input {
+        name: name.into(),
+        value: Some(pb::input::Value::Number(n)),
+    }
+}
+
+fn text(name: &str, t: &str) -> pb::Input {
+    pb::Input {
+        name: name.into(),
+        value: Some(pb::input::Value::Text(t.into())),
+    }
+}
+
+fn estimate(name: &str, min: f64, mode: f64, max: f64) -> pb::Input {
+    pb::Input {
+        name: name.into(),
+        value: Some(pb::input::Value::Estimate(pb::Estimate { min, mode, max })),
+    }
+}
+
+fn id(i: usize) -> String {
+    format!("r{i:05}")
+}
+
+async fn migrate(
+    channel: &Channel,
+    token: &str,
+    methodology: &str,
+    inputs: impl Fn(usize) -> Vec<pb::Input>,
+) -> anyhow::Result<Duration> {
+    let request = pb::MigrateRiskMethodologyRequest {
+        methodology: methodology.into(),
+        inputs: (0..RISKS)
+            .map(|i| pb::RiskInputs {
+                risk: id(i),
+                inputs: inputs(i),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    client(channel)
+        .migrate_risk_methodology(req(request, token))
+        .await?;
+    Ok(started.elapsed())
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    println!("== risks ==");
+    let running = start()?;
+    let channel = connect(&running.url).await?;
+    let token = organisation(&channel, "bench-risks").await?;
+    FrameworkServiceClient::new(channel.clone())
+        .install_framework(req(
+            pb::InstallFrameworkRequest {
+                framework: "iso27001-2022".into(),
+                ..Default::default()
+            },
+            &token,
+        ))
+        .await?;
+    let asset = AssetServiceClient::new(channel.clone())
+        .create_asset(req(
+            pb::CreateAssetRequest {
+                name: "Customer database".into(),
+                asset_type: "information-system".into(),
+                owner: "ivy".into(),
+                location: "cloud".into(),
+                description: String::new(),
+                cia: Some(pb::Cia {
+                    confidentiality: 4,
+                    integrity: 3,
+                    availability: 3,
+                }),
+                lifecycle: String::new(),
+            },
+            &token,
+        ))
+        .await?
+        .into_inner()
+        .id;
+
+    // 10,000 risks, 8 writers.
+    let started = Instant::now();
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let c = client(&connect(&running.url).await?);
+        let token = token.clone();
+        let asset = asset.clone();
+        writers.push(tokio::spawn(async move {
+            let mut c = c;
+            for i in (w..RISKS).step_by(WRITERS) {
+                c.create_risk(req(
+                    pb::CreateRiskRequest {
+                        id: id(i),
+                        fields: Some(pb::RiskFields {
+                            title: format!("Risk {i}"),
+                            description: String::new(),
+                            assets: vec![asset.clone()],
+                            threat: "iso27001-2022:G 0.39".into(),
+                            vulnerability: String::new(),
+                            owner: "ivy".into(),
+                        }),
+                        ..Default::default()
+                    },
+                    &token,
+                ))
+                .await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for w in writers {
+        w.await??;
+    }
+    let created = started.elapsed();
+    println!(
+        "CreateRisk x {RISKS} with {WRITERS} writers: {} ({:.0}/s)",
+        ms(created),
+        RISKS as f64 / created.as_secs_f64()
+    );
+
+    let batch = pb::AssessRisksRequest {
+        risks: (0..RISKS)
+            .map(|i| pb::RiskInputs {
+                risk: id(i),
+                inputs: vec![
+                    number("likelihood", (i % 5 + 1) as f64),
+                    number("impact", (i / 5 % 5 + 1) as f64),
+                ],
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    client(&channel).assess_risks(req(batch, &token)).await?;
+    println!(
+        "AssessRisks: {RISKS} risks in one batch with risk-iso27005 (authorize each, assess, store with audit events): {}",
+        ms(started.elapsed())
+    );
+    let steps = ["Very Low", "Low", "Moderate", "High", "Very High"];
+    let nist = migrate(&channel, &token, "risk-nist-800-30", |i| {
+        vec![
+            text("likelihood_of_initiation", steps[i % 5]),
+            text("likelihood_of_impact", steps[i / 5 % 5]),
+            text("impact", steps[i / 25 % 5]),
+        ]
+    })
+    .await?;
+    println!(
+        "MigrateRiskMethodology to risk-nist-800-30: {RISKS} risks re-assessed: {}",
+        ms(nist)
+    );
+    let fair = migrate(&channel, &token, "risk-fair", |i| {
+        let f = (i % 10 + 1) as f64;
+        vec![
+            estimate("threat_event_frequency", 0.1 * f, 0.5 * f, f),
+            estimate("vulnerability", 0.1, 0.3, 0.6),
+            estimate("primary_loss", 1000.0, 10000.0 * f, 100000.0 * f),
+            number("iterations", FAIR_ITERATIONS),
+        ]
+    })
+    .await?;
+    println!(
+        "MigrateRiskMethodology to risk-fair at {FAIR_ITERATIONS} iterations each: {RISKS} risks: {} ({:.1} M iterations/s overall)",
+        ms(fair),
+        RISKS as f64 * FAIR_ITERATIONS / fair.as_secs_f64() / 1e6
+    );
+
+    // Treat every risk with three controls, then derive the SoA.
+    let controls = [
+        "A.8.13", "A.8.7", "A.5.15", "A.8.8", "A.5.24", "A.7.5", "A.8.24",
+    ];
+    let started = Instant::now();
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let c = client(&connect(&running.url).await?);
+        let token = token.clone();
+        writers.push(tokio::spawn(async move {
+            let mut c = c;
+            for i in (w..RISKS).step_by(WRITERS) {
+                let r = c
+                    .get_risk(req(
+                        pb::GetRiskRequest {
+                            id: id(i),
+                            ..Default::default()
+                        },
+                        &token,
+                    ))
+                    .await?
+                    .into_inner();
+                c.treat_risk(req(
+                    pb::TreatRiskRequest {
+                        id: id(i),
+                        expected_revision: r.revision,
+                        treatment: Some(pb::Treatment {
+                            option: "mitigate".into(),
+                            controls: (0..3)
+                                .map(|k| format!("iso27001:{}", controls[(i + k) % controls.len()]))
+                                .collect(),
+                            plan: String::new(),
+                        }),
+                        ..Default::default()
+                    },
+                    &token,
+                ))
+                .await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for w in writers {
+        w.await??;
+    }
+    println!(
+        "TreatRisk x {RISKS} (each read first) with {WRITERS} writers: {}",
+        ms(started.elapsed())
+    );
+    let mut times = Vec::new();
+    for _ in 0..SOA_RUNS {
+        let started = Instant::now();
+        client(&channel)
+            .get_statement_of_applicability(req(
+                pb::GetStatementOfApplicabilityRequest {
+                    framework: "iso27001-2022".into(),
+                    ..Default::default()
+                },
+                &token,
+            ))
+            .await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "GetStatementOfApplicability over {RISKS} treated risks x 93 controls: best {}, p50 {} ({SOA_RUNS} runs)",
+        ms(times[0]),
+        ms(percentile(&times, 0.5))
+    );
+    Ok(())
+}
