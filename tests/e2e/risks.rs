@@ -633,4 +633,151 @@ async fn the_soa_is_derived_traced_approved_and_marked_outdated_and_acceptance_f
     assert_eq!((plan.budget, plan.budget_spent), (4200.0, 3000.0));
     // The plan's status is the SoA's implementation status.
     assert_eq!(entry(&soa(&maria).await, "A.8.13").status, "implemented");
+
+    // Exports: the XLSX opens with openpyxl and the PDF with pdftotext, and their numbers are
+    // the API's.
+    let dir = tempfile::tempdir().unwrap();
+    let export = |kind: &str, format: &str| pb::ExportReportRequest {
+        kind: kind.into(),
+        format: format.into(),
+        framework: "iso27001-2022".into(),
+        ..Default::default()
+    };
+    let save = |f: pb::ReportFile| {
+        let path = dir.path().join(&f.filename);
+        std::fs::write(&path, &f.content).unwrap();
+        path
+    };
+    let current = soa(&maria).await;
+    let applicable = current.entries.iter().filter(|e| e.applicable).count();
+    let f = maria
+        .risks()
+        .export_report(maria.req(export("soa", "xlsx")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(f.filename, "acme-statement-of-applicability.xlsx");
+    let book = read_xlsx(&save(f));
+    let rows = book["SoA"].as_array().unwrap();
+    assert_eq!(rows.len(), 94, "a header and 93 controls");
+    let yes = rows.iter().skip(1).filter(|r| r[2] == "yes").count();
+    assert_eq!(yes, applicable);
+    let a86 = rows.iter().find(|r| r[0] == "A.6.6").unwrap();
+    assert!(
+        a86[3].as_str().unwrap().contains("Client Bank plc"),
+        "{a86:?}"
+    );
+
+    let f = maria
+        .risks()
+        .export_report(maria.req(export("rtp", "xlsx")))
+        .await
+        .unwrap()
+        .into_inner();
+    let book = read_xlsx(&save(f));
+    let budget: f64 = book["RTP"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .filter_map(|r| r[4].as_f64())
+        .sum();
+    assert_eq!(budget, plan.budget);
+
+    let f = maria
+        .risks()
+        .export_report(maria.req(export("risk-assessment", "xlsx")))
+        .await
+        .unwrap()
+        .into_inner();
+    let book = read_xlsx(&save(f));
+    let risks = book["Risks"].as_array().unwrap();
+    let flood = risks.iter().find(|r| r[0] == "flood").unwrap();
+    let api = risk(&maria, "flood").await;
+    assert_eq!(
+        (flood[7].as_str(), flood[12].as_str(), flood[14].as_str()),
+        (
+            Some(api.assessments.last().unwrap().level.as_str()),
+            Some(api.residual.last().unwrap().level.as_str()),
+            Some("user:carl")
+        )
+    );
+    assert_eq!(
+        flood[8].as_f64(),
+        Some(api.assessments.last().unwrap().score)
+    );
+    // Bob reads the register too, but only what he may read: here, both risks.
+    let f = bob
+        .risks()
+        .export_report(bob.req(export("risk-assessment", "csv")))
+        .await
+        .unwrap()
+        .into_inner();
+    let csv = String::from_utf8(f.content).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+
+    let f = maria
+        .risks()
+        .export_report(maria.req(export("soa", "pdf")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(f.content.starts_with(b"%PDF"));
+    let text = pdftotext(&save(f));
+    assert!(
+        text.contains(&format!("Applicable: {applicable}")),
+        "{text}"
+    );
+    assert!(text.contains("Client Bank plc"), "{text}");
+    let f = maria
+        .risks()
+        .export_report(maria.req(export("rtp", "markdown")))
+        .await
+        .unwrap()
+        .into_inner();
+    let md = String::from_utf8(f.content).unwrap();
+    assert!(md.contains("- **Budget:** 4200"), "{md}");
+    let e = maria
+        .risks()
+        .export_report(maria.req(export("soa", "docx")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+}
+
+/// The workbook's sheets as JSON, read by openpyxl in the project's Python environment
+/// (`cargo xtask test` prepares it; RAMPART_PY_VENV names another).
+fn read_xlsx(path: &std::path::Path) -> serde_json::Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let venv = std::env::var_os("RAMPART_PY_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target/python-venv"));
+    let out = std::process::Command::new(venv.join("bin/python"))
+        .arg(root.join("tests/e2e/read_xlsx.py"))
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run `cargo xtask test`, which installs openpyxl there)",
+                venv.display()
+            )
+        });
+    assert!(
+        out.status.success(),
+        "read_xlsx.py: {} (needs openpyxl: `{}/bin/pip install openpyxl`)",
+        String::from_utf8_lossy(&out.stderr),
+        venv.display()
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The PDF's text as poppler's pdftotext reads it.
+fn pdftotext(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext: {e} (install poppler-utils)"));
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -138,6 +138,7 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     // The scale-out test runs two Rampart servers against a real SurrealDB server, built from
     // the surrealdb-server crate in its own workspace and target directory.
     let surreal = surreal_server()?;
+    python_readers()?;
     run(cargo()
         .args([
             "test",
@@ -242,6 +243,23 @@ fn bench(extra: &[String]) -> anyhow::Result<()> {
             "--",
         ])
         .args(extra))
+}
+
+/// The e2e tests read exported spreadsheets with openpyxl (a real reader, not ours), from the
+/// Python environment the client example also uses.
+fn python_readers() -> anyhow::Result<()> {
+    let venv = std::env::var_os("RAMPART_PY_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/python-venv"));
+    if !venv.join("bin/python").exists() {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    }
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "openpyxl==3.1.5",
+    ]))
 }
 
 /// Every WASM plugin source: a directory with both `plugin.toml` and `Cargo.toml`.

@@ -15,6 +15,7 @@ mod error;
 mod frameworks;
 mod organisations;
 mod plugins;
+mod risk_reports;
 mod risks;
 mod tokens;
 mod users;
@@ -58,6 +59,7 @@ pub use rampart_store::documents::{Acknowledgement, DocumentFilter, StoredSchedu
 pub use rampart_store::policies::{PolicyFile, PolicyVersion, StoredGrant};
 pub use rampart_store::tokens::ApiToken;
 pub use rampart_store::users::Operator;
+pub use risk_reports::{ReportFile, ReportFormat, ReportKind};
 pub use risks::{ControlSuggestion, DEFAULT_METHODOLOGY, RiskAssessmentRequest, ThreatSuggestion};
 pub use tokens::NewToken;
 

@@ -582,6 +582,25 @@ impl pb::risk_service_server::RiskService for Risks {
         }))
     }
 
+    async fn export_report(&self, req: Request<pb::ExportReportRequest>) -> Res<pb::ReportFile> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let kind = rampart_engine::ReportKind::parse(&r.kind)
+            .map_err(|e| invalid(&e.field, &e.message))?;
+        let format = rampart_engine::ReportFormat::parse(&r.format)
+            .map_err(|e| invalid(&e.field, &e.message))?;
+        let f = self
+            .0
+            .export_report(&c, &org, kind, &r.framework, format)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ReportFile {
+            filename: f.filename,
+            content_type: f.content_type,
+            content: f.bytes,
+        }))
+    }
+
     async fn get_treatment_plan(
         &self,
         req: Request<pb::GetTreatmentPlanRequest>,

@@ -145,6 +145,18 @@ pub enum RiskCmd {
     Methodology { id: Option<String> },
     /// Threats the installed packs suggest for an asset.
     SuggestThreats { asset: String },
+    /// Export a report: `--kind risk-assessment|soa|rtp --format markdown|csv|xlsx|pdf`.
+    Report {
+        #[arg(long, default_value = "risk-assessment")]
+        kind: String,
+        #[arg(long, default_value = "markdown")]
+        format: String,
+        #[arg(long, default_value = "iso27001-2022")]
+        framework: String,
+        /// Where to write it (default: the report's own file name in this directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Controls the installed packs suggest for a risk, with their reasons.
     SuggestControls { id: String },
     /// Re-assess every assessed risk with another methodology, keeping the old results. FILE is
