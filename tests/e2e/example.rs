@@ -224,4 +224,37 @@ async fn the_example_organisation_is_checked_against_iso27001_and_a_fixed_gap_di
         )
     );
     assert_eq!(after.not_met + 1, before.not_met);
+
+    // The risk assessment: 40 risks assessed last year with NIST SP 800-30 and migrated to the
+    // ISO/IEC 27005 matrix, an approved SoA that is current, and a treatment plan.
+    let risks = maria
+        .risks()
+        .list_risks(maria.req(pb::ListRisksRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .risks;
+    assert_eq!(risks.len(), 40);
+    let methods: Vec<&str> = risks[0]
+        .assessments
+        .iter()
+        .map(|a| a.methodology.as_str())
+        .collect();
+    assert_eq!(methods, ["risk-nist-800-30", "risk-iso27005"]);
+    assert!(risks.iter().filter(|r| r.acceptance.is_some()).count() >= 30);
+    let soa = maria
+        .risks()
+        .get_statement_of_applicability(maria.req(pb::GetStatementOfApplicabilityRequest {
+            framework: "iso27001-2022".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((soa.approved_version, soa.outdated), (1, false));
+    assert_eq!(soa.approved_by, "user:olivia");
+    let a74 = soa.entries.iter().find(|e| e.control == "A.7.4").unwrap();
+    assert!(!a74.applicable && a74.exclusion.contains("Serviced office"));
+    let plan = cli(&server, &token("maria"), &["rtp", "show"]);
+    assert!(plan.contains("OVERDUE"), "{plan}");
 }

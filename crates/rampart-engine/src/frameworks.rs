@@ -631,7 +631,20 @@ impl Engine {
         };
         // Facts the engine knows from its own registers (docs/frameworks.md lists them all).
         let (assets, unclassified) = rampart_store::assets::counts(db).await?;
-        for (name, value) in [("assets", assets), ("assets-unclassified", unclassified)] {
+        let risks: Vec<rampart_domain::risk::Risk> =
+            rampart_store::risks::all(db, rampart_store::risks::Table::Risk).await?;
+        let assessed = risks.iter().filter(|r| r.current().is_some()).count() as u64;
+        // A risk whose residual level is known (or that is retained) but not accepted yet.
+        let not_accepted = risks
+            .iter()
+            .filter(|r| r.to_accept().is_some() && r.acceptance.is_none())
+            .count() as u64;
+        for (name, value) in [
+            ("assets", assets),
+            ("assets-unclassified", unclassified),
+            ("risks", assessed),
+            ("residual-risks-not-accepted", not_accepted),
+        ] {
             s.facts.push(Attribute {
                 name: name.into(),
                 value: value.to_string(),

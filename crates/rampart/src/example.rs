@@ -228,6 +228,7 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
             .await
             .with_context(|| format!("user {}", u.id))?;
     }
+    let mut asset_ids = std::collections::HashMap::new();
     for a in &assets_file.assets {
         let lifecycle = match &a.lifecycle {
             Some(l) => Lifecycle::parse("lifecycle", l)?,
@@ -250,6 +251,7 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
             .create_asset(&loader, &org.id, fields)
             .await
             .with_context(|| format!("asset '{}'", a.name))?;
+        asset_ids.insert(a.name.clone(), created.id.clone());
         if let Some(level) = &a.level {
             let reason = a
                 .reason
@@ -290,6 +292,23 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
             }
             Err(e) => return Err(e).with_context(|| format!("framework {f}")),
         }
+    }
+    // The risk assessment needs the framework's controls and the shipped methodologies.
+    let risks = if org.frameworks.iter().any(|f| f == "iso27001-2022")
+        && engine
+            .list_frameworks(&loader, &org.id)
+            .await?
+            .iter()
+            .any(|f| f.id == "iso27001-2022" && f.installed)
+    {
+        crate::example_risks::load(engine, &org.id, dir, &loader, &asset_ids)
+            .await
+            .context("risks.toml")?
+    } else {
+        0
+    };
+    if risks > 0 {
+        println!("Loaded {risks} risks, their treatment, an approved SoA and the treatment plan.");
     }
     std::fs::create_dir_all(token_dir)
         .with_context(|| format!("cannot create {}", token_dir.display()))?;

@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod documents;
 mod example;
+mod example_risks;
 mod frameworks;
 mod output;
 mod plugins;
