@@ -415,6 +415,9 @@ ASSET_TYPE_CONTROLS = [
 EVIDENCE = {
     "27001": [
         {"item": "inventory-of-assets", "fact": "assets", "text": "the asset register holds {value} assets"},
+        {"item": "soa", "fact": "soa-approved-version", "text": "Statement of Applicability version {value} approved"},
+        {"item": "risk-treatment-plan", "fact": "rtp-items", "text": "the risk treatment plan has {value} planned items"},
+        {"item": "risk-report", "fact": "risks", "text": "{value} risks assessed in the risk register"},
     ],
     "22301": [],
     "9001": [],

@@ -639,12 +639,44 @@ impl Engine {
             .iter()
             .filter(|r| r.to_accept().is_some() && r.acceptance.is_none())
             .count() as u64;
+        // The approved Statement of Applicability declares the applicable and implemented
+        // controls; the treatment plan's items with an owner are planned.
+        let approved: Option<rampart_domain::soa::SoaVersion> =
+            rampart_store::risks::soa_versions(db, &installed.id)
+                .await?
+                .into_iter()
+                .last();
+        let mut soa_version = 0;
+        if let Some(v) = &approved {
+            soa_version = v.number;
+            for e in v.entries.iter().filter(|e| e.applicable) {
+                s.applicable_controls.push(e.control.clone());
+                if e.status == rampart_domain::soa::ImplementationStatus::Implemented {
+                    s.implemented_controls.push(e.control.clone());
+                }
+            }
+        }
+        let planned = db
+            .rows(
+                "SELECT count() AS n FROM rtp_item GROUP ALL",
+                serde_json::Map::new(),
+                0,
+            )
+            .await?
+            .first()
+            .and_then(|r| r.get("n").and_then(|v| v.as_u64()))
+            .unwrap_or(0);
         for (name, value) in [
             ("assets", assets),
             ("assets-unclassified", unclassified),
             ("risks", assessed),
             ("residual-risks-not-accepted", not_accepted),
+            ("soa-approved-version", soa_version),
+            ("rtp-items", planned),
         ] {
+            if value == 0 && name.starts_with("soa") {
+                continue;
+            }
             s.facts.push(Attribute {
                 name: name.into(),
                 value: value.to_string(),
