@@ -100,6 +100,8 @@ pub struct Authorizer {
     /// Each action's entity with its groups, from the schema, computed once: a request carries
     /// only its own action (passing the schema per request rebuilt all of them each time).
     actions: HashMap<String, (EntityUid, cedar_policy::Entity)>,
+    /// Entity types some policy or template names a literal entity of (`Rampart::Risk::"…"`).
+    literal_types: std::collections::HashSet<String>,
 }
 
 impl Authorizer {
@@ -164,14 +166,30 @@ impl Authorizer {
             .iter()
             .map(|e| (e.uid().id().unescaped().to_string(), (e.uid(), e.clone())))
             .collect();
+        let mut literal_types = std::collections::HashSet::new();
+        let texts = set
+            .policies()
+            .map(|p| p.to_string())
+            .chain(set.templates().map(|t| t.to_string()));
+        for text in texts {
+            literal_types.extend(literal_entity_types(&text));
+        }
         Ok(Authorizer {
             actions,
+            literal_types,
             slices: slices::Slices::new(&schema, &set),
             schema,
             policies: set,
             cedar: CedarAuthorizer::new(),
             valid_until,
         })
+    }
+
+    /// Whether a policy names a particular entity of `type_name` (e.g. "Risk"). When none does,
+    /// two entities of that type with the same attributes and parents get the same decisions,
+    /// so a batch can decide once per distinct set of attributes.
+    pub fn names_entities_of(&self, type_name: &str) -> bool {
+        self.literal_types.contains(type_name)
     }
 
     pub fn policy_ids(&self) -> Vec<String> {
@@ -839,5 +857,39 @@ mod phases {
             ));
         }
         println!("slice decide {:?}", t.elapsed() / n);
+    }
+}
+
+/// The entity types a policy's text names literal entities of: `Rampart::Risk::"acme/r1"` gives
+/// `Risk`.
+fn literal_entity_types(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("::\"") {
+        let before = &rest[..i];
+        let name: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !name.is_empty() {
+            out.push(name);
+        }
+        rest = &rest[i + 3..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod literal_tests {
+    #[test]
+    fn literal_entities_are_found_by_type() {
+        let t = r#"permit (principal == Rampart::User::"acme/sam", action, resource == Rampart::Risk::"acme/r1");"#;
+        assert_eq!(super::literal_entity_types(t), ["User", "Risk"]);
+        let a = super::Authorizer::with_defaults().unwrap();
+        assert!(!a.names_entities_of("Risk"));
     }
 }

@@ -141,10 +141,18 @@ pub(crate) fn start() -> anyhow::Result<Running> {
         .arg(root.join("examples/acme"))
         .arg("--example-tokens")
         .arg(&tokens)
-        .env("RAMPART_LOG", "warn")
+        .env(
+            "RAMPART_LOG",
+            std::env::var("RAMPART_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .env("RAMPART_BOOTSTRAP_TOKEN", OPERATOR_TOKEN)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        // RAMPART_BENCH_SERVER_LOG=rampart_engine=debug shows the server's phase timings.
+        .stderr(if std::env::var_os("RAMPART_BENCH_SERVER_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .context("start rampart serve")?;
     let stdout = child.stdout.take().expect("piped");

@@ -264,5 +264,38 @@ pub async fn run() -> anyhow::Result<()> {
         ms(times[0]),
         ms(percentile(&times, 0.5))
     );
+    for (kind, format) in [
+        ("soa", "xlsx"),
+        ("risk-assessment", "xlsx"),
+        ("risk-assessment", "csv"),
+        ("soa", "pdf"),
+    ] {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..5 {
+            let started = Instant::now();
+            let f = client(&channel)
+                .export_report(req(
+                    pb::ExportReportRequest {
+                        kind: kind.into(),
+                        format: format.into(),
+                        framework: "iso27001-2022".into(),
+                        ..Default::default()
+                    },
+                    &token,
+                ))
+                .await?
+                .into_inner();
+            times.push(started.elapsed());
+            size = f.content.len();
+        }
+        times.sort();
+        println!(
+            "ExportReport {kind} as {format} over {RISKS} risks ({:.1} MB): best {}, p50 {} (5 runs)",
+            size as f64 / 1e6,
+            ms(times[0]),
+            ms(percentile(&times, 0.5))
+        );
+    }
     Ok(())
 }

@@ -166,7 +166,9 @@ impl Report {
             for (c, cell) in r.iter().enumerate() {
                 let (row, col) = (i as u32 + 1, c as u16);
                 match cell {
-                    Cell::Text(s) => sheet.write_string(row, col, s).map_err(fail)?,
+                    Cell::Text(s) => sheet
+                        .write_string(row, col, excel_text(s).as_ref())
+                        .map_err(fail)?,
                     Cell::Number(n) => sheet.write_number(row, col, *n).map_err(fail)?,
                 };
             }
@@ -221,6 +223,20 @@ impl Report {
             bytes,
         })
     }
+}
+
+/// Excel holds at most 32,767 characters in a cell: a longer text (the risks behind a control
+/// treated by thousands of them) is cut, saying so.
+fn excel_text(s: &str) -> std::borrow::Cow<'_, str> {
+    const KEEP: usize = 32_000;
+    if s.chars().count() <= 32_767 {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let kept: String = s.chars().take(KEEP).collect();
+    let rest = s.chars().count() - KEEP;
+    std::borrow::Cow::Owned(format!(
+        "{kept} … ({rest} more characters: Excel's cell limit; the CSV and Markdown reports hold it whole)"
+    ))
 }
 
 fn yes_no(b: bool) -> Cell {
@@ -484,5 +500,17 @@ impl Engine {
             ],
             rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cell_longer_than_excel_allows_is_cut_and_says_so() {
+        let long = "r00001, ".repeat(10_000);
+        let cut = super::excel_text(&long);
+        assert!(cut.chars().count() <= 32_767);
+        assert!(cut.ends_with("the CSV and Markdown reports hold it whole)"));
+        assert_eq!(super::excel_text("short"), "short");
     }
 }
