@@ -533,6 +533,43 @@ async fn oscal_and_ciso_assistant_content_is_imported_and_installed() {
     let f = install(&maria, &p.id).await.unwrap();
     assert_eq!(f.controls, 287);
 
+    // The CISO Assistant ISO 27001 library, with the library it depends on.
+    let r = op
+        .frameworks()
+        .import_framework(op.req(import(vec![
+            file("iso27001-2022.yaml", "ciso-assistant/iso27001-2022.yaml"),
+            file(
+                "key-reference-controls.yaml",
+                "ciso-assistant/key-reference-controls.yaml",
+            ),
+        ])))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        r.plugins[0].summary.contains(
+            "116 reference controls (93 from the library itself, 23 through its dependencies)"
+        ),
+        "{}",
+        r.plugins[0].summary
+    );
+    let f = install(&maria, "ciso-iso27001-2022").await.unwrap();
+    assert_eq!((f.requirements, f.controls), (140, 116));
+    let e = op
+        .frameworks()
+        .import_framework(op.req(import(vec![file(
+            "iso27001-2022.yaml",
+            "ciso-assistant/iso27001-2022.yaml",
+        )])))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(
+        e.message().contains("urn:intuitem:risk:library:doc-pol"),
+        "{}",
+        e.message()
+    );
+
     // The 5x5 matrix becomes a methodology that scores like the shipped one.
     let r = op
         .frameworks()

@@ -433,6 +433,38 @@ async fn the_soa_is_derived_traced_approved_and_marked_outdated_and_acceptance_f
         }))
         .await
         .unwrap();
+    // The list gives each party's revision, which a change names.
+    let parties = maria
+        .risks()
+        .list_parties(maria.req(pb::ListPartiesRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .parties;
+    assert_eq!((parties.len(), parties[0].revision), (1, 1));
+    let mut again = parties[0].clone();
+    again.category = "key client".into();
+    let stale = maria
+        .risks()
+        .put_party(maria.req(pb::PutPartyRequest {
+            party: Some(again.clone()),
+            expected_revision: 0,
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), Code::AlreadyExists);
+    let saved = maria
+        .risks()
+        .put_party(maria.req(pb::PutPartyRequest {
+            party: Some(again),
+            expected_revision: parties[0].revision,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((saved.revision, saved.category.as_str()), (2, "key client"));
     // A.7.4 is excluded by hand, with a reason.
     let record = |applicability: &str, reason: &str| pb::SetControlRecordRequest {
         framework: "iso27001-2022".into(),

@@ -52,24 +52,18 @@ impl Engine {
         db: &Database,
         framework: &str,
     ) -> Result<Catalog, EngineError> {
-        let f = rampart_store::frameworks::get(db, framework.trim())
-            .await?
-            .ok_or_else(|| {
-                EngineError::NotFound(format!(
-                    "framework {framework} in this organisation (install it first)"
-                ))
-            })?;
-        serde_json::from_str(&f.catalog).map_err(|e| EngineError::Internal(e.to_string()))
+        Ok(self.installed(db, framework).await?.1)
     }
 
+    /// Every interested party with its revision (for `put_party`).
     pub async fn list_parties(
         &self,
         caller: &Caller,
         org: &str,
-    ) -> Result<Vec<InterestedParty>, EngineError> {
+    ) -> Result<Vec<(InterestedParty, u64)>, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         self.authorize(caller, "party.read", &register(&org))?;
-        Ok(store::all(&db, Table::Party).await?)
+        Ok(store::all_with_revisions(&db, Table::Party).await?)
     }
 
     /// Creates (expected_revision 0) or replaces an interested party with its requirements.

@@ -132,7 +132,7 @@ fn register(org: &str) -> Resource {
     }
 }
 
-fn parse_catalog(f: &InstalledFramework) -> Result<Catalog, EngineError> {
+pub(crate) fn parse_catalog(f: &InstalledFramework) -> Result<Catalog, EngineError> {
     serde_json::from_str(&f.catalog)
         .map_err(|e| EngineError::Internal(format!("framework {}: stored catalogue: {e}", f.id)))
 }
@@ -226,7 +226,8 @@ impl Engine {
         Ok((pack, plugin.manifest.version.clone(), plugin.digest.clone()))
     }
 
-    async fn installed(
+    /// An installed framework and its catalogue (NotFound saying how to install it).
+    pub(crate) async fn installed(
         &self,
         db: &Database,
         id: &str,

@@ -210,9 +210,7 @@ impl Engine {
         let mut catalogs: Vec<(String, Catalog)> = Vec::new();
         for f in rampart_store::frameworks::list(db).await? {
             if let Some(full) = rampart_store::frameworks::get(db, &f.id).await? {
-                let c: Catalog = serde_json::from_str(&full.catalog)
-                    .map_err(|e| EngineError::Internal(e.to_string()))?;
-                catalogs.push((f.id, c));
+                catalogs.push((f.id, crate::frameworks::parse_catalog(&full)?));
             }
         }
         for r in references {

@@ -83,8 +83,6 @@ struct Node {
     #[serde(default)]
     parent_urn: Option<String>,
     #[serde(default)]
-    assessable: bool,
-    #[serde(default)]
     reference_controls: Vec<String>,
     #[serde(default)]
     threats: Vec<String>,
@@ -250,23 +248,18 @@ pub fn import(
             .id
             .clone()
             .unwrap_or_else(|| slug("ciso-", tail(&main.urn)));
-        let own = o.reference_controls.len();
+        let own_ids: HashSet<String> = o.reference_controls.iter().map(control_id).collect();
+        let own = catalog
+            .controls
+            .iter()
+            .filter(|c| own_ids.contains(&c.id))
+            .count();
         let summary = format!(
-            "{}: {} requirement nodes, {} reference controls ({} from the library itself, {} through its dependencies), {} threats",
+            "{}: {} requirement nodes, {} reference controls ({own} from the library itself, {} through its dependencies), {} threats",
             framework.name,
             catalog.requirements.len(),
             catalog.controls.len(),
-            catalog
-                .controls
-                .iter()
-                .filter(|c| o.reference_controls.iter().any(|r| control_id(r) == c.id))
-                .count()
-                .min(own),
-            catalog
-                .controls
-                .iter()
-                .filter(|c| !o.reference_controls.iter().any(|r| control_id(r) == c.id))
-                .count(),
+            catalog.controls.len() - own,
             catalog.threats.len()
         );
         let description = format!("Imported from the CISO Assistant library {}", main.urn);
@@ -465,14 +458,10 @@ fn framework_catalog(
                 None => used_threats.push((urn, node_controls.clone())),
             }
         }
-        let mut title = n.name.clone().unwrap_or_else(|| id.clone());
-        if !n.assessable && n.name.is_none() {
-            title = id.clone();
-        }
         catalog.requirements.push(Requirement {
+            title: n.name.clone().unwrap_or_else(|| id.clone()),
             id,
             parent,
-            title,
             text: text(&[
                 n.description.as_ref(),
                 n.annotation.as_ref(),

@@ -22,12 +22,11 @@ type Res<T> = Result<Response<T>, Status>;
 
 pub struct Risks(pub Engine);
 
+/// INVALID_ARGUMENT naming the field, the same way every engine refusal is mapped.
 fn invalid(field: &str, message: &str) -> Status {
-    let mut s = Status::invalid_argument(format!("{field}: {message}"));
-    if let Ok(v) = field.parse() {
-        s.metadata_mut().insert("x-rampart-field", v);
-    }
-    s
+    status(rampart_engine::EngineError::Invalid(
+        rampart_engine::domain::Invalid::new(field, message),
+    ))
 }
 
 fn inputs_in(list: Vec<pb::Input>) -> Result<Vec<RiskInput>, Status> {
@@ -432,7 +431,7 @@ impl pb::risk_service_server::RiskService for Risks {
         let (c, org) = caller(&self.0, &req).await?;
         let list = self.0.list_parties(&c, &org).await.map_err(status)?;
         Ok(Response::new(pb::ListPartiesResponse {
-            parties: list.into_iter().map(|p| party_out(p, 0)).collect(),
+            parties: list.into_iter().map(|(p, rev)| party_out(p, rev)).collect(),
         }))
     }
 
