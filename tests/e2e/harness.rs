@@ -392,3 +392,27 @@ pub fn step(id: &str, version: u32, revision: u64) -> pb::DocumentStepRequest {
         expected_revision: revision,
     }
 }
+
+/// A methodology input: a number.
+pub fn number(name: &str, n: f64) -> pb::Input {
+    pb::Input {
+        name: name.into(),
+        value: Some(pb::input::Value::Number(n)),
+    }
+}
+
+/// A methodology input: a text (a step's name).
+pub fn text(name: &str, t: &str) -> pb::Input {
+    pb::Input {
+        name: name.into(),
+        value: Some(pb::input::Value::Text(t.into())),
+    }
+}
+
+/// A methodology input: a three-point estimate.
+pub fn estimate(name: &str, min: f64, mode: f64, max: f64) -> pb::Input {
+    pb::Input {
+        name: name.into(),
+        value: Some(pb::input::Value::Estimate(pb::Estimate { min, mode, max })),
+    }
+}

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rampart_proto::v1 as pb;
 use tonic::Code;
 
-use crate::harness::{Client, Server, organisation};
+use crate::harness::{Client, Server, number, organisation, text};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -16,20 +16,6 @@ fn root() -> PathBuf {
 
 fn server() -> Server {
     Server::with_plugins()
-}
-
-fn number(name: &str, n: f64) -> pb::Input {
-    pb::Input {
-        name: name.into(),
-        value: Some(pb::input::Value::Number(n)),
-    }
-}
-
-fn text(name: &str, t: &str) -> pb::Input {
-    pb::Input {
-        name: name.into(),
-        value: Some(pb::input::Value::Text(t.into())),
-    }
 }
 
 async fn assess(

@@ -9,28 +9,9 @@ use std::collections::BTreeSet;
 use rampart_proto::v1 as pb;
 use tonic::Code;
 
-use crate::harness::{Client, Server, add_user, asset_request, organisation, policies};
-
-fn number(name: &str, n: f64) -> pb::Input {
-    pb::Input {
-        name: name.into(),
-        value: Some(pb::input::Value::Number(n)),
-    }
-}
-
-fn text(name: &str, t: &str) -> pb::Input {
-    pb::Input {
-        name: name.into(),
-        value: Some(pb::input::Value::Text(t.into())),
-    }
-}
-
-fn estimate(name: &str, min: f64, mode: f64, max: f64) -> pb::Input {
-    pb::Input {
-        name: name.into(),
-        value: Some(pb::input::Value::Estimate(pb::Estimate { min, mode, max })),
-    }
-}
+use crate::harness::{
+    Client, Server, add_user, asset_request, estimate, number, organisation, policies, text,
+};
 
 fn iso27005(likelihood: f64, impact: f64) -> Vec<pb::Input> {
     vec![number("likelihood", likelihood), number("impact", impact)]
