@@ -42,6 +42,17 @@ impl Server {
     /// A server over `mem://` with the shipped plugins, the test plugins, a 500 ms CPU budget,
     /// and a directory for installed plugins. The component cache is shared between test runs.
     pub fn with_plugins() -> Server {
+        Server::with_plugins_and(&[])
+    }
+
+    /// A server with a clock operators move forward and no task generation of its own (tests
+    /// move the clock, which generates what fell due).
+    pub fn with_simulated_clock() -> Server {
+        Server::with_plugins_and(&["--simulated-clock", "--task-interval-s", "0"])
+    }
+
+    /// [`Server::with_plugins`] with more `serve` arguments.
+    pub fn with_plugins_and(more: &[&str]) -> Server {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let dir = tempfile::tempdir().unwrap();
         let shipped = format!(
@@ -66,7 +77,10 @@ impl Server {
                 &cache,
                 "--plugin-cpu-ms",
                 "500",
-            ],
+            ]
+            .into_iter()
+            .chain(more.iter().copied())
+            .collect::<Vec<_>>(),
         )
     }
 
@@ -262,6 +276,20 @@ impl Client {
         rampart_proto::v1::risk_service_client::RiskServiceClient::new(self.channel.clone())
             .max_encoding_message_size(64 * 1024 * 1024)
             .max_decoding_message_size(64 * 1024 * 1024)
+    }
+    pub fn tasks(&self) -> rampart_proto::v1::task_service_client::TaskServiceClient<Channel> {
+        rampart_proto::v1::task_service_client::TaskServiceClient::new(self.channel.clone())
+    }
+    pub fn clock(&self) -> rampart_proto::v1::clock_service_client::ClockServiceClient<Channel> {
+        rampart_proto::v1::clock_service_client::ClockServiceClient::new(self.channel.clone())
+    }
+    pub fn implementation(
+        &self,
+    ) -> rampart_proto::v1::implementation_service_client::ImplementationServiceClient<Channel>
+    {
+        rampart_proto::v1::implementation_service_client::ImplementationServiceClient::new(
+            self.channel.clone(),
+        )
     }
     pub fn frameworks(
         &self,

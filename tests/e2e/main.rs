@@ -10,6 +10,7 @@ mod documents;
 mod durability;
 mod example;
 mod frameworks;
+mod operations;
 mod plugins;
 mod risks;
 mod scale_out;

@@ -213,6 +213,19 @@ pub enum Resource {
         /// The residual level to accept is above the methodology's acceptance criterion.
         residual_above_criterion: bool,
     },
+    /// The server itself (its clock): no organisation's, so only operators act on it.
+    Platform,
+    /// The organisation's tasks as a whole: giving tasks, listing, generating what is due.
+    TaskList {
+        organisation: String,
+    },
+    Task {
+        organisation: String,
+        id: String,
+        assignee: String,
+        /// The user who gave it; empty for tasks the engine gave.
+        given_by: Vec<String>,
+    },
 }
 
 /// A document as policies see it, through the version acted on.
@@ -271,12 +284,18 @@ impl Resource {
             Resource::Risk {
                 organisation, id, ..
             } => uid("Rampart::Risk", &format!("{organisation}/{id}")),
+            Resource::Platform => uid("Rampart::Platform", "server"),
+            Resource::TaskList { organisation } => uid("Rampart::TaskList", organisation),
+            Resource::Task {
+                organisation, id, ..
+            } => uid("Rampart::Task", &format!("{organisation}/{id}")),
         }
     }
 
     /// A resource that is one per organisation, by the name requests and tests use for it
     /// (`organisation`, `asset-register`, `document-register`, `classification-scheme`,
-    /// `audit-trail`, `plugin-catalog`, `policy-store`, `framework-register`, `risk-register`).
+    /// `audit-trail`, `plugin-catalog`, `policy-store`, `framework-register`, `risk-register`,
+    /// `task-list`).
     pub fn singleton(name: &str, organisation: &str) -> Option<Resource> {
         let organisation = organisation.to_string();
         Some(match name {
@@ -289,6 +308,8 @@ impl Resource {
             "policy-store" => Resource::PolicyStore { organisation },
             "framework-register" => Resource::FrameworkRegister { organisation },
             "risk-register" => Resource::RiskRegister { organisation },
+            "task-list" => Resource::TaskList { organisation },
+            "platform" => Resource::Platform,
             _ => return None,
         })
     }
@@ -296,6 +317,7 @@ impl Resource {
     /// The organisation the resource belongs to.
     pub fn organisation(&self) -> &str {
         match self {
+            Resource::Platform => "",
             Resource::Organisation { id } => id,
             Resource::User { organisation, .. }
             | Resource::Token { organisation, .. }
@@ -308,7 +330,9 @@ impl Resource {
             | Resource::PolicyStore { organisation }
             | Resource::FrameworkRegister { organisation }
             | Resource::RiskRegister { organisation }
-            | Resource::Risk { organisation, .. } => organisation,
+            | Resource::Risk { organisation, .. }
+            | Resource::TaskList { organisation }
+            | Resource::Task { organisation, .. } => organisation,
             Resource::Document(d) => &d.organisation,
         }
     }
@@ -328,6 +352,11 @@ impl Resource {
         };
         match self {
             Resource::Organisation { id } => vec![organisation_entity(id)],
+            Resource::Platform => vec![entity(
+                self.uid(),
+                vec![("organisation", s(""))],
+                HashSet::new(),
+            )],
             Resource::User {
                 organisation,
                 target,
@@ -360,8 +389,27 @@ impl Resource {
             | Resource::DocumentRegister { organisation }
             | Resource::PolicyStore { organisation }
             | Resource::FrameworkRegister { organisation }
-            | Resource::RiskRegister { organisation } => {
-                one(vec![("organisation", s(organisation))])
+            | Resource::RiskRegister { organisation }
+            | Resource::TaskList { organisation } => one(vec![("organisation", s(organisation))]),
+            Resource::Task {
+                organisation,
+                assignee,
+                given_by,
+                ..
+            } => {
+                one(vec![
+                    ("organisation", s(organisation)),
+                    (
+                        "assignee",
+                        RestrictedExpression::new_entity_uid(user_uid(organisation, assignee)),
+                    ),
+                    (
+                        "given_by",
+                        RestrictedExpression::new_set(given_by.iter().map(|u| {
+                            RestrictedExpression::new_entity_uid(user_uid(organisation, u))
+                        })),
+                    ),
+                ])
             }
             Resource::Document(d) => {
                 let org = d.organisation.as_str();

@@ -63,6 +63,7 @@ pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
         include_str!("../../../policies/grants.cedar"),
     ),
     ("risks.cedar", include_str!("../../../policies/risks.cedar")),
+    ("tasks.cedar", include_str!("../../../policies/tasks.cedar")),
 ];
 
 /// The tests of the default policy set (`policies/tests/*.toml`).
@@ -94,6 +95,10 @@ pub const DEFAULT_POLICY_TESTS: &[(&str, &str)] = &[
     (
         "tests/risks.toml",
         include_str!("../../../policies/tests/risks.toml"),
+    ),
+    (
+        "tests/tasks.toml",
+        include_str!("../../../policies/tests/tasks.toml"),
     ),
 ];
 

@@ -30,6 +30,8 @@ struct TestFile {
     #[serde(default)]
     risks: BTreeMap<String, RiskFixture>,
     #[serde(default)]
+    tasks: BTreeMap<String, TaskFixture>,
+    #[serde(default)]
     grants: Vec<GrantFixture>,
     #[serde(default, rename = "case")]
     cases: Vec<Case>,
@@ -111,6 +113,15 @@ struct RiskFixture {
     owner: String,
     #[serde(default)]
     residual_above_criterion: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskFixture {
+    organisation: Option<String>,
+    assignee: String,
+    /// The user who gave it; absent for a task the engine gave.
+    given_by: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,6 +248,15 @@ impl TestFile {
                     id: id.into(),
                     owner: r.owner.clone(),
                     residual_above_criterion: r.residual_above_criterion,
+                }
+            }
+            "task" => {
+                let t = self.tasks.get(id).ok_or_else(|| unknown("task"))?;
+                Resource::Task {
+                    organisation: t.organisation.clone().unwrap_or(organisation),
+                    id: id.into(),
+                    assignee: t.assignee.clone(),
+                    given_by: t.given_by.clone().into_iter().collect(),
                 }
             }
             "document" => {

@@ -8,9 +8,11 @@
 pub mod asset;
 pub mod audit;
 pub mod classification;
+pub mod clock;
 pub mod document;
 pub mod document_advisor;
 pub mod document_templates;
+pub mod estimate;
 pub mod framework;
 pub mod interested_party;
 pub mod invalid;
@@ -18,6 +20,7 @@ pub mod organisation;
 pub mod risk;
 pub mod rtp;
 pub mod soa;
+pub mod task;
 pub mod times;
 pub mod user;
 

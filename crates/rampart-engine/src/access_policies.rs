@@ -205,7 +205,7 @@ impl Engine {
         org: &str,
         db: &Database,
     ) -> Result<(), EngineError> {
-        let now = OffsetDateTime::now_utc();
+        let now = rampart_domain::clock::now();
         let cached = {
             let cache = self.policy_sets.orgs.lock().expect("policy cache lock");
             cache.get(org).map(|l| {
@@ -342,7 +342,7 @@ impl Engine {
     ) -> Result<(Option<Authorizer>, PolicyCheck), EngineError> {
         let all = with_platform(&pairs(files));
         let grants = self.grants_in_force(org, db).await?;
-        let now = OffsetDateTime::now_utc();
+        let now = rampart_domain::clock::now();
         let authz = match Authorizer::build(default_schema(), &all, &grants, now) {
             Ok(a) => a,
             Err(PolicyError::Invalid(problems)) => {
@@ -438,7 +438,7 @@ impl Engine {
             files,
             tests,
             author: caller.actor(),
-            at: rampart_domain::times::format(OffsetDateTime::now_utc()),
+            at: rampart_domain::times::format(rampart_domain::clock::now()),
             note,
         };
         let mut change = Change::new();
@@ -707,7 +707,7 @@ impl Engine {
             }
         }
         let until_t = rampart_domain::times::parse("until", until.trim())?;
-        let now = OffsetDateTime::now_utc();
+        let now = rampart_domain::clock::now();
         if until_t <= now {
             return Err(
                 Invalid::new("until", "is in the past: a grant needs an end date to come").into(),
@@ -774,7 +774,7 @@ impl Engine {
                 "grant {id} is already revoked"
             )));
         }
-        grant.revoked_at = rampart_domain::times::format(OffsetDateTime::now_utc());
+        grant.revoked_at = rampart_domain::times::format(rampart_domain::clock::now());
         grant.revoked_by = caller.actor();
         let mut change = Change::new();
         store::put_grant(&mut change, &caller.actor(), &grant, "grant.revoke");
@@ -801,7 +801,7 @@ pub fn run_policy_tests(
 ) -> Result<Vec<CaseResult>, PolicyError> {
     let all = with_platform(files);
     // Load first so a set that does not validate says so once, with places.
-    Authorizer::build(default_schema(), &all, &[], OffsetDateTime::now_utc())?;
+    Authorizer::build(default_schema(), &all, &[], rampart_domain::clock::now())?;
     Ok(policy_tests::run(&default_schema(), &all, tests))
 }
 

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use rampart_domain::Invalid;
 use rampart_domain::interested_party::InterestedParty;
-use rampart_domain::risk::Risk;
 use rampart_domain::rtp::{RtpItem, RtpRollup, rollup};
 use rampart_domain::soa::{
     self, ControlRecord, FrameworkControl, ImplementationStatus, PartyRequirement, SoaChange,
@@ -170,7 +169,7 @@ impl Engine {
         framework: &str,
     ) -> Result<(Vec<SoaEntry>, BTreeMap<String, u64>), EngineError> {
         let catalog = self.framework_catalog(db, framework).await?;
-        let risks: Vec<Risk> = store::all(db, Table::Risk).await?;
+        let treatments = store::treated_controls(db).await?;
         let parties: Vec<InterestedParty> = store::all(db, Table::Party).await?;
         let rows = db
             .rows(
@@ -209,14 +208,9 @@ impl Engine {
                 title: &c.title,
             })
             .collect();
-        let treated: Vec<TreatedRisk> = risks
+        let treated: Vec<TreatedRisk> = treatments
             .iter()
-            .filter_map(|r| {
-                Some(TreatedRisk {
-                    risk: &r.id,
-                    controls: &r.treatment.as_ref()?.controls,
-                })
-            })
+            .map(|(risk, controls)| TreatedRisk { risk, controls })
             .collect();
         let requirements: Vec<PartyRequirement> = parties
             .iter()

@@ -385,7 +385,7 @@ impl Engine {
             recipient,
             note,
             by: caller.actor(),
-            at: rampart_domain::times::format(time::OffsetDateTime::now_utc()),
+            at: rampart_domain::times::format(rampart_domain::clock::now()),
         };
         let mut change = rampart_store::Change::new();
         change.record(

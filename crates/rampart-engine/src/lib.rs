@@ -8,6 +8,7 @@ mod assets;
 mod audit;
 mod authentication;
 mod classification;
+mod clock;
 mod document_advice;
 mod document_export;
 mod documents;
@@ -17,6 +18,7 @@ mod organisations;
 mod plugins;
 mod risk_reports;
 mod risks;
+mod tasks;
 mod tokens;
 mod users;
 mod version_texts;
@@ -36,6 +38,7 @@ pub use assets::{AssetList, AssetListQuery, AssetUpdate};
 pub use audit::ChainReport;
 pub use authentication::{Bootstrap, Caller};
 pub use classification::{SchemeChange, SchemeChangeResult};
+pub use clock::{ClockView, MAX_ADVANCE_DAYS};
 pub use document_advice::{AdviceRequest, TemplateInfo};
 pub use document_export::{Export, Transfer};
 pub use documents::{
@@ -61,6 +64,7 @@ pub use rampart_store::tokens::ApiToken;
 pub use rampart_store::users::Operator;
 pub use risk_reports::{ReportFile, ReportFormat, ReportKind};
 pub use risks::{ControlSuggestion, DEFAULT_METHODOLOGY, RiskAssessmentRequest, ThreatSuggestion};
+pub use tasks::{Generated, RISK_REASSESSMENT_MONTHS, SYSTEM_ACTOR, TaskView};
 pub use tokens::NewToken;
 
 /// The current time as the engine stores it (RFC 3339, UTC).
@@ -85,6 +89,8 @@ pub struct Engine {
     max_attachment_bytes: u64,
     /// Texts of versions already read (immutable until disposal).
     version_texts: Arc<Mutex<version_texts::VersionTexts>>,
+    /// Operators may move the clock forward (`--simulated-clock`; tests and demonstrations).
+    simulated_clock: bool,
 }
 
 /// The default attachment limit: 100 MiB.
@@ -102,6 +108,7 @@ impl Engine {
             plugins: Arc::new(plugins::Plugins::empty()?),
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
             version_texts: Arc::default(),
+            simulated_clock: false,
         })
     }
 

@@ -76,15 +76,30 @@ pub struct RiskAssessmentRequest {
     pub residual: bool,
 }
 
+/// The controls a risk's treatment selects, one per line: stored beside the risk so that the
+/// Statement of Applicability reads them without reading every risk whole.
+fn treated_controls(r: &Risk) -> String {
+    r.treatment
+        .as_ref()
+        .map(|t| t.controls.join("\n"))
+        .unwrap_or_default()
+}
+
 /// The risks of a batch, each at the revision before it (`revision - 1`), in one statement.
 fn store_batch(change: &mut Change, caller: &Caller, operation: &str, risks: &[Risk]) {
+    let treated: Vec<String> = risks.iter().map(treated_controls).collect();
     let items: Vec<store::Replacement<'_, Risk>> = risks
         .iter()
-        .map(|r| store::Replacement {
+        .zip(&treated)
+        .map(|(r, t)| store::Replacement {
             key: &r.id,
             value: r,
             expected: r.revision - 1,
-            extra: vec![("title", &r.fields.title), ("owner", &r.fields.owner)],
+            extra: vec![
+                ("title", &r.fields.title),
+                ("owner", &r.fields.owner),
+                ("treated_controls", t),
+            ],
         })
         .collect();
     store::replace_many(
@@ -280,7 +295,11 @@ impl Engine {
             Table::Risk,
             &id,
             &risk,
-            &[("title", &risk.fields.title), ("owner", &risk.fields.owner)],
+            &[
+                ("title", &risk.fields.title),
+                ("owner", &risk.fields.owner),
+                ("treated_controls", &treated_controls(&risk)),
+            ],
         );
         db.commit(change).await?;
         Ok(risk)
@@ -335,7 +354,11 @@ impl Engine {
             &risk.id,
             risk,
             expected,
-            &[("title", &risk.fields.title), ("owner", &risk.fields.owner)],
+            &[
+                ("title", &risk.fields.title),
+                ("owner", &risk.fields.owner),
+                ("treated_controls", &treated_controls(risk)),
+            ],
         );
         db.commit(c).await?;
         Ok(())

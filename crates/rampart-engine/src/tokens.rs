@@ -73,7 +73,7 @@ impl Engine {
                     "must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z",
                 )
             })?;
-            if t <= time::OffsetDateTime::now_utc() {
+            if t <= rampart_domain::clock::now() {
                 return Err(rampart_domain::Invalid::new("expires_at", "is in the past").into());
             }
         }

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod documents;
 mod errors;
 pub mod frameworks;
+pub mod operations;
 pub mod plugins;
 pub mod policies;
 pub mod risks;
@@ -17,12 +18,15 @@ use rampart_engine::Engine;
 use rampart_proto::v1::asset_service_server::AssetServiceServer;
 use rampart_proto::v1::audit_service_server::AuditServiceServer;
 use rampart_proto::v1::classification_service_server::ClassificationServiceServer;
+use rampart_proto::v1::clock_service_server::ClockServiceServer;
 use rampart_proto::v1::document_service_server::DocumentServiceServer;
 use rampart_proto::v1::framework_service_server::FrameworkServiceServer;
+use rampart_proto::v1::implementation_service_server::ImplementationServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
 use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::policy_service_server::PolicyServiceServer;
 use rampart_proto::v1::risk_service_server::RiskServiceServer;
+use rampart_proto::v1::task_service_server::TaskServiceServer;
 use rampart_proto::v1::token_service_server::TokenServiceServer;
 use rampart_proto::v1::user_service_server::UserServiceServer;
 use tokio::net::TcpListener;
@@ -84,6 +88,15 @@ pub async fn serve(
     health
         .set_serving::<RiskServiceServer<risks::Risks>>()
         .await;
+    health
+        .set_serving::<TaskServiceServer<operations::Tasks>>()
+        .await;
+    health
+        .set_serving::<ClockServiceServer<operations::Clock>>()
+        .await;
+    health
+        .set_serving::<ImplementationServiceServer<operations::Implementation>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -136,6 +149,11 @@ pub async fn serve(
             FrameworkServiceServer::new(frameworks::Frameworks(engine.clone()))
                 .max_decoding_message_size(MAX_IMPORT_BYTES),
         )
+        .add_service(TaskServiceServer::new(operations::Tasks(engine.clone())))
+        .add_service(ClockServiceServer::new(operations::Clock(engine.clone())))
+        .add_service(ImplementationServiceServer::new(
+            operations::Implementation(engine.clone()),
+        ))
         .add_service(PluginServiceServer::new(plugins::Plugins(engine)))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await

@@ -32,7 +32,7 @@ pub use migrations::SCHEMA_VERSION;
 /// Current time as the fixed-width RFC 3339 text stored everywhere (UTC, microseconds), so that
 /// stored times sort as text and hash identically after a round trip.
 pub fn now() -> String {
-    let t = time::OffsetDateTime::now_utc();
+    let t = rampart_domain::clock::now();
     format_time(t)
 }
 

@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -323,12 +323,24 @@ DEFINE FIELD IF NOT EXISTS data ON rtp_item TYPE string;
 DEFINE FIELD IF NOT EXISTS revision ON rtp_item TYPE int;
 "#;
 
+// What the Statement of Applicability reads of each risk, beside its state: the controls its
+// treatment selects, one per line (NONE on rows written before this migration, which are read
+// whole). And tasks, given by people or by the engine.
+const ORGANISATION_V6: &str = r#"
+DEFINE FIELD IF NOT EXISTS treated_controls ON risk TYPE option<string>;
+
+DEFINE TABLE IF NOT EXISTS task SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON task TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON task TYPE int;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
     match schema {
         Schema::System => vec![
             format!("{COMMON}{SYSTEM_V1}"),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),
@@ -340,6 +352,7 @@ fn migrations(schema: Schema) -> Vec<String> {
             ORGANISATION_V3.to_string(),
             ORGANISATION_V4.to_string(),
             ORGANISATION_V5.to_string(),
+            ORGANISATION_V6.to_string(),
         ],
     }
 }

@@ -85,6 +85,84 @@ pub enum Command {
     /// The risk treatment plan: who implements which control, when, with what budget.
     #[command(subcommand)]
     Rtp(RtpCmd),
+    /// Tasks: yours, the ones you gave, overdue ones; give, complete, cancel; generate what is due.
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// The server's clock; a server started with --simulated-clock can be moved forward.
+    #[command(subcommand)]
+    Clock(ClockCmd),
+    /// How long an ISO 27001 implementation takes, whose effort and what it costs, by size.
+    Estimate {
+        /// Employees in the ISMS scope.
+        #[arg(long)]
+        employees: u32,
+        /// Departments whose heads take part (default: estimated from the size).
+        #[arg(long, default_value_t = 0)]
+        departments: u32,
+        /// People to send on an ISO 27001 course (default 1).
+        #[arg(long, default_value_t = 0)]
+        people_trained: u32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TaskCmd {
+    /// Tasks by due date: mine (default), given (by you), overdue, all.
+    List {
+        #[arg(long, default_value = "mine")]
+        view: String,
+        /// Also done and cancelled tasks.
+        #[arg(long)]
+        closed: bool,
+        #[arg(long, default_value = "")]
+        assignee: String,
+    },
+    Show {
+        id: String,
+    },
+    /// Give a task to a user.
+    Create {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        assignee: String,
+        /// A date (2027-03-01) or RFC 3339 time.
+        #[arg(long)]
+        due: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Months after which it comes back (0: once).
+        #[arg(long, default_value_t = 0)]
+        every_months: u32,
+        /// What it acts on, as KIND:ID (document:infosec-policy, control:iso27001:A.5.15, risk:R-01).
+        #[arg(long)]
+        link: Option<String>,
+        #[arg(long, default_value = "")]
+        id: String,
+    },
+    /// Complete a task (a recurring task opens its next occurrence).
+    Complete {
+        id: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    Cancel {
+        id: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Generate now what is due (the server does it every minute).
+    Generate,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClockCmd {
+    Show,
+    /// Move a simulated clock forward and generate what falls due (operators).
+    Advance {
+        #[arg(long)]
+        days: u32,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -426,6 +504,13 @@ pub struct ServeArgs {
     /// CPU budget of one plugin call, in milliseconds.
     #[arg(long, env = "RAMPART_PLUGIN_CPU_MS", default_value_t = 2000)]
     pub plugin_cpu_ms: u64,
+    /// Let operators move this server's clock forward (`rampart clock advance`), for tests and
+    /// demonstrations of what falls due; never for a production server.
+    #[arg(long)]
+    pub simulated_clock: bool,
+    /// How often the server generates due tasks, in seconds (0: never by itself).
+    #[arg(long, env = "RAMPART_TASK_INTERVAL_S", default_value_t = 60)]
+    pub task_interval_s: u64,
     /// Largest document attachment accepted, in MiB.
     #[arg(long, env = "RAMPART_MAX_ATTACHMENT_MB", default_value_t = 100)]
     pub max_attachment_mb: u64,

@@ -106,6 +106,20 @@ impl Client {
             .max_decoding_message_size(64 * 1024 * 1024)
             .max_encoding_message_size(rampart_server::MAX_IMPORT_BYTES)
     }
+    pub fn tasks(&self) -> rampart_proto::v1::task_service_client::TaskServiceClient<Channel> {
+        rampart_proto::v1::task_service_client::TaskServiceClient::new(self.channel.clone())
+    }
+    pub fn clock(&self) -> rampart_proto::v1::clock_service_client::ClockServiceClient<Channel> {
+        rampart_proto::v1::clock_service_client::ClockServiceClient::new(self.channel.clone())
+    }
+    pub fn implementation(
+        &self,
+    ) -> rampart_proto::v1::implementation_service_client::ImplementationServiceClient<Channel>
+    {
+        rampart_proto::v1::implementation_service_client::ImplementationServiceClient::new(
+            self.channel.clone(),
+        )
+    }
     pub fn plugins(
         &self,
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {

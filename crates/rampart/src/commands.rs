@@ -62,6 +62,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Party(cmd) => crate::risks::run_party(&client, cmd, as_json).await?,
         Command::Soa(cmd) => crate::risks::run_soa(&client, cmd, as_json).await?,
         Command::Rtp(cmd) => crate::risks::run_rtp(&client, cmd, as_json).await?,
+        Command::Task(cmd) => crate::operations::run_task(&client, cmd, as_json).await?,
+        Command::Clock(cmd) => crate::operations::run_clock(&client, cmd, as_json).await?,
+        Command::Estimate {
+            employees,
+            departments,
+            people_trained,
+        } => {
+            crate::operations::run_estimate(
+                &client,
+                employees,
+                departments,
+                people_trained,
+                as_json,
+            )
+            .await?
+        }
     }
     Ok(())
 }

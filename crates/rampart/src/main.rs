@@ -8,6 +8,7 @@ mod documents;
 mod example;
 mod example_risks;
 mod frameworks;
+mod operations;
 mod output;
 mod plugins;
 mod policies;

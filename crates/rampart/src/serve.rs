@@ -41,7 +41,14 @@ pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     let mut engine = Engine::open(&options)
         .await
         .with_context(|| format!("cannot open the database at {url}"))?;
-    engine = engine.with_max_attachment_bytes(args.max_attachment_mb.saturating_mul(1024 * 1024));
+    engine = engine
+        .with_max_attachment_bytes(args.max_attachment_mb.saturating_mul(1024 * 1024))
+        .with_simulated_clock(args.simulated_clock);
+    if args.simulated_clock {
+        eprintln!(
+            "warning: simulated clock: operators can move this server's time forward (tests and demonstrations only)"
+        );
+    }
     load_plugins(&mut engine, &args, file, &url)?;
 
     let supplied = match (&args.bootstrap_token, &args.bootstrap_token_file) {
@@ -87,6 +94,20 @@ pub async fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<()> {
     println!("rampart listening on {local} (database {url})");
     use std::io::Write as _;
     std::io::stdout().flush().ok();
+
+    // What falls due (document reviews, risk reassessments, tasks passing their date) is
+    // generated every interval; generating is idempotent, so several servers may run it.
+    if args.task_interval_s > 0 {
+        let engine = engine.clone();
+        let every = std::time::Duration::from_secs(args.task_interval_s);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                engine.generate_due_everywhere().await;
+            }
+        });
+    }
 
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();

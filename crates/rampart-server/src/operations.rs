@@ -1,0 +1,227 @@
+//! Operating the ISMS: tasks, the server's clock and the implementation estimate.
+
+use rampart_engine::domain::estimate::{self, Range};
+use rampart_engine::domain::task::{Task, TaskFields, TaskLink};
+use rampart_engine::{ClockView, Engine, TaskView};
+use rampart_proto::v1 as pb;
+use tonic::{Request, Response, Status};
+
+use crate::errors::status;
+use crate::services::caller;
+
+type Res<T> = Result<Response<T>, Status>;
+
+pub struct Tasks(pub Engine);
+pub struct Clock(pub Engine);
+pub struct Implementation(pub Engine);
+
+fn fields_in(f: Option<pb::TaskFields>) -> TaskFields {
+    let f = f.unwrap_or_default();
+    TaskFields {
+        title: f.title,
+        description: f.description,
+        assignee: f.assignee,
+        due: f.due,
+        recurrence_months: f.recurrence_months,
+        link: f.link.map(|l| TaskLink {
+            kind: l.kind,
+            id: l.id,
+        }),
+    }
+}
+
+pub fn task_out(t: Task) -> pb::Task {
+    let overdue = t.overdue(&rampart_engine::now());
+    pb::Task {
+        id: t.id,
+        fields: Some(pb::TaskFields {
+            title: t.fields.title,
+            description: t.fields.description,
+            assignee: t.fields.assignee,
+            due: t.fields.due,
+            recurrence_months: t.fields.recurrence_months,
+            link: t.fields.link.map(|l| pb::TaskLink {
+                kind: l.kind,
+                id: l.id,
+            }),
+        }),
+        status: t.status.as_str().into(),
+        given_by: t.given_by,
+        origin: t.origin,
+        created_at: t.created_at,
+        completed_at: t.completed_at,
+        completed_by: t.completed_by,
+        note: t.note,
+        fell_due_at: t.fell_due_at,
+        previous: t.previous,
+        overdue,
+        revision: t.revision,
+    }
+}
+
+fn view_in(view: &str) -> Result<TaskView, Status> {
+    TaskView::parse(view).map_err(|e| status(rampart_engine::EngineError::Invalid(e)))
+}
+
+#[tonic::async_trait]
+impl pb::task_service_server::TaskService for Tasks {
+    async fn create_task(&self, req: Request<pb::CreateTaskRequest>) -> Res<pb::Task> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let t = self
+            .0
+            .create_task(&c, &org, &r.id, fields_in(r.fields))
+            .await
+            .map_err(status)?;
+        Ok(Response::new(task_out(t)))
+    }
+
+    async fn get_task(&self, req: Request<pb::GetTaskRequest>) -> Res<pb::Task> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let t = self
+            .0
+            .get_task(&c, &org, &req.get_ref().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(task_out(t)))
+    }
+
+    async fn list_tasks(&self, req: Request<pb::ListTasksRequest>) -> Res<pb::ListTasksResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let list = self
+            .0
+            .list_tasks(&c, &org, view_in(&r.view)?, r.include_closed, &r.assignee)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ListTasksResponse {
+            tasks: list.into_iter().map(task_out).collect(),
+        }))
+    }
+
+    async fn complete_task(
+        &self,
+        req: Request<pb::CompleteTaskRequest>,
+    ) -> Res<pb::CompleteTaskResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let (task, next) = self
+            .0
+            .complete_task(&c, &org, &r.id, r.expected_revision, &r.note)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::CompleteTaskResponse {
+            task: Some(task_out(task)),
+            next: next.map(task_out),
+        }))
+    }
+
+    async fn cancel_task(&self, req: Request<pb::CancelTaskRequest>) -> Res<pb::Task> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let t = self
+            .0
+            .cancel_task(&c, &org, &r.id, r.expected_revision, &r.note)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(task_out(t)))
+    }
+
+    async fn generate_tasks(
+        &self,
+        req: Request<pb::GenerateTasksRequest>,
+    ) -> Res<pb::GenerateTasksResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let g = self.0.generate_tasks(&c, &org).await.map_err(status)?;
+        Ok(Response::new(pb::GenerateTasksResponse {
+            created: g.created.into_iter().map(task_out).collect(),
+            fell_due: g.fell_due.into_iter().map(task_out).collect(),
+        }))
+    }
+}
+
+fn clock_out(c: ClockView) -> pb::Clock {
+    pb::Clock {
+        now: c.now,
+        offset_seconds: c.offset_seconds,
+        simulated: c.simulated,
+    }
+}
+
+#[tonic::async_trait]
+impl pb::clock_service_server::ClockService for Clock {
+    async fn get_clock(&self, req: Request<pb::GetClockRequest>) -> Res<pb::Clock> {
+        caller(&self.0, &req).await?;
+        Ok(Response::new(clock_out(self.0.clock())))
+    }
+
+    async fn advance_clock(&self, req: Request<pb::AdvanceClockRequest>) -> Res<pb::Clock> {
+        let (c, _) = caller(&self.0, &req).await?;
+        let clock = self
+            .0
+            .advance_clock(&c, req.get_ref().days)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(clock_out(clock)))
+    }
+}
+
+fn range_out(r: Range) -> pb::AmountRange {
+    pb::AmountRange {
+        low: r.low,
+        high: r.high,
+    }
+}
+
+#[tonic::async_trait]
+impl pb::implementation_service_server::ImplementationService for Implementation {
+    async fn estimate(&self, req: Request<pb::EstimateRequest>) -> Res<pb::ImplementationEstimate> {
+        caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        if r.employees == 0 {
+            return Err(status(rampart_engine::EngineError::Invalid(
+                rampart_engine::domain::Invalid::new(
+                    "employees",
+                    "give the number of employees in the ISMS scope (at least 1)",
+                ),
+            )));
+        }
+        let e = estimate::estimate(r.employees, r.departments, r.people_trained);
+        Ok(Response::new(pb::ImplementationEstimate {
+            employees: e.employees,
+            size_band: e.size_band.into(),
+            options: e
+                .options
+                .into_iter()
+                .map(|o| pb::EstimateOption {
+                    option: o.approach.as_str().into(),
+                    has_duration: o.months.is_some(),
+                    months: o.months.map(range_out),
+                    duration_note: o.duration_note,
+                    effort: o
+                        .effort
+                        .into_iter()
+                        .map(|l| pb::EffortLine {
+                            who: l.who,
+                            hours: Some(range_out(l.hours)),
+                            basis: l.basis,
+                        })
+                        .collect(),
+                    costs: o
+                        .costs
+                        .into_iter()
+                        .map(|l| pb::CostLine {
+                            item: l.item,
+                            usd: Some(range_out(l.usd)),
+                            basis: l.basis,
+                        })
+                        .collect(),
+                    total_usd: Some(range_out(o.total_usd)),
+                })
+                .collect(),
+            maintenance_share: e.maintenance_share,
+            advice: e.advice,
+            source: estimate::SOURCE.into(),
+        }))
+    }
+}

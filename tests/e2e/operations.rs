@@ -1,0 +1,463 @@
+//! Operating the ISMS over gRPC: tasks given by people and by the engine, across simulated years
+//! on a server whose clock the test moves (no sleeping), and the implementation estimate.
+
+use rampart_proto::v1 as pb;
+use tonic::Code;
+
+use crate::harness::{
+    Client, Server, add_user, asset_request, number, organisation, policies, step,
+};
+
+async fn advance(op: &Client, days: u32) -> pb::Clock {
+    op.clock()
+        .advance_clock(op.req(pb::AdvanceClockRequest { days }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn tasks(c: &Client, view: &str, closed: bool) -> Vec<pb::Task> {
+    c.tasks()
+        .list_tasks(c.req(pb::ListTasksRequest {
+            view: view.into(),
+            include_closed: closed,
+            assignee: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks
+}
+
+fn link(t: &pb::Task) -> String {
+    t.fields
+        .as_ref()
+        .and_then(|f| f.link.as_ref())
+        .map(|l| format!("{}:{}", l.kind, l.id))
+        .unwrap_or_default()
+}
+
+fn due(t: &pb::Task) -> String {
+    t.fields.as_ref().unwrap().due[..10].to_string()
+}
+
+/// Creates, approves and publishes a document owned by `owner` with a 12-month review period.
+async fn published_document(maria: &Client, bob: &Client, id: &str, owner: &str) {
+    let d = maria
+        .documents()
+        .create_document(maria.req(pb::CreateDocumentRequest {
+            id: id.into(),
+            fields: Some(pb::DocumentFields {
+                kind: "policy".into(),
+                title: "Access control policy".into(),
+                owner: owner.into(),
+                classification: "internal".into(),
+                requirements: vec![],
+                reviewers: vec![],
+                approvers: vec!["bob".into()],
+                quorum: 1,
+                distribution: None,
+                review_period_months: 12,
+                retention: None,
+            }),
+            content: "Access is granted by need to know.".into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = maria
+        .documents()
+        .submit_document(maria.req(step(id, 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = bob
+        .documents()
+        .approve_document(bob.req(step(id, 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    maria
+        .documents()
+        .publish_document(maria.req(step(id, 1, d.revision)))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn what_falls_due_becomes_a_task_for_its_owner_once() {
+    let server = Server::with_simulated_clock();
+    let op = server.operator().await;
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    let sam = add_user(&server, "acme", "sam", &["employee"], "Ops", "Engineer").await;
+    published_document(&maria, &bob, "access-control", "sam").await;
+
+    // A risk owned by bob, assessed today.
+    let asset = maria
+        .assets()
+        .create_asset(maria.req(asset_request("File server", "information-system", "bob")))
+        .await
+        .unwrap()
+        .into_inner();
+    let r = maria
+        .risks()
+        .create_risk(maria.req(pb::CreateRiskRequest {
+            id: "ransomware".into(),
+            fields: Some(pb::RiskFields {
+                title: "Ransomware on the file server".into(),
+                description: String::new(),
+                assets: vec![asset.id.clone()],
+                threat: "iso27001-2022:G 0.39".into(),
+                vulnerability: "V-no-offline-backup".into(),
+                owner: "bob".into(),
+            }),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    maria
+        .risks()
+        .assess_risk(maria.req(pb::AssessRiskRequest {
+            id: "ransomware".into(),
+            expected_revision: r.revision,
+            inputs: vec![number("likelihood", 4.0), number("impact", 5.0)],
+            residual: false,
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+
+    // Nothing is due yet.
+    let g = maria
+        .tasks()
+        .generate_tasks(maria.req(pb::GenerateTasksRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(g.created.is_empty() && g.fell_due.is_empty(), "{g:?}");
+    assert!(tasks(&sam, "mine", false).await.is_empty());
+
+    // Thirteen months later the review date and the reassessment date have passed.
+    let before = op
+        .audit()
+        .list_events(op.in_org("acme").req(pb::ListEventsRequest {
+            after_seq: 0,
+            entity: String::new(),
+            page_size: 1000,
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .events
+        .last()
+        .map(|e| e.seq)
+        .unwrap();
+    let clock = advance(&op, 396).await;
+    assert!(clock.simulated && clock.offset_seconds >= 396 * 86_400);
+
+    let mine = tasks(&sam, "mine", false).await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    let review = &mine[0];
+    assert_eq!(link(review), "document:access-control");
+    assert_eq!(review.origin, "document-review");
+    assert_eq!(review.given_by, "system");
+    assert!(review.overdue && !review.fell_due_at.is_empty());
+    let bobs = tasks(&bob, "mine", false).await;
+    assert_eq!(
+        bobs.iter().map(link).collect::<Vec<_>>(),
+        ["risk:ransomware"]
+    );
+    assert_eq!(bobs[0].origin, "risk-reassessment");
+
+    // Generating again creates nothing twice.
+    let g = maria
+        .tasks()
+        .generate_tasks(maria.req(pb::GenerateTasksRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(g.created.is_empty() && g.fell_due.is_empty(), "{g:?}");
+    assert_eq!(tasks(&maria, "all", true).await.len(), 2);
+
+    // Integrators see the tasks created and falling due in the audit stream.
+    let events = op
+        .audit()
+        .list_events(op.in_org("acme").req(pb::ListEventsRequest {
+            after_seq: before,
+            entity: String::new(),
+            page_size: 1000,
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    let ops: Vec<(String, String)> = events
+        .iter()
+        .map(|e| (e.operation.clone(), e.actor.clone()))
+        .collect();
+    assert_eq!(
+        ops.iter()
+            .filter(|(o, a)| o == "task.create" && a == "system")
+            .count(),
+        2,
+        "{ops:?}"
+    );
+    assert_eq!(
+        ops.iter().filter(|(o, _)| o == "task.due").count(),
+        2,
+        "{ops:?}"
+    );
+    let chain = op
+        .audit()
+        .verify_chain(
+            op.in_org("acme")
+                .req(pb::VerifyChainRequest { system: false }),
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(chain.intact, "{chain:?}");
+
+    // Only the assignee (or whoever gave it) completes a task; the review is sam's.
+    let denied = bob
+        .tasks()
+        .complete_task(bob.req(pb::CompleteTaskRequest {
+            id: review.id.clone(),
+            expected_revision: review.revision,
+            note: String::new(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let done = sam
+        .tasks()
+        .complete_task(sam.req(pb::CompleteTaskRequest {
+            id: review.id.clone(),
+            expected_revision: review.revision,
+            note: "reviewed, no change".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(done.task.unwrap().status, "done");
+    assert!(done.next.is_none());
+    assert!(tasks(&sam, "mine", false).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_recurring_task_comes_back_every_year_across_simulated_years() {
+    let server = Server::with_simulated_clock();
+    let op = server.operator().await;
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    let now = op
+        .clock()
+        .get_clock(op.req(pb::GetClockRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .now;
+    let year: i32 = now[..4].parse().unwrap();
+    let first_due = format!("{}-01-31", year + 1);
+    let t = maria
+        .tasks()
+        .create_task(maria.req(pb::CreateTaskRequest {
+            id: "access-review".into(),
+            fields: Some(pb::TaskFields {
+                title: "Review user access rights".into(),
+                description: "A.5.18".into(),
+                assignee: "bob".into(),
+                due: first_due.clone(),
+                recurrence_months: 12,
+                link: Some(pb::TaskLink {
+                    kind: "control".into(),
+                    id: "iso27001:A.5.18".into(),
+                }),
+            }),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(tasks(&maria, "given", false).await.len(), 1);
+    assert!(tasks(&maria, "overdue", false).await.is_empty());
+
+    // Year after year: the task falls due, bob completes it, the next one is due a year later.
+    let mut current = t;
+    for k in 0..3 {
+        advance(&op, 400).await;
+        let overdue = tasks(&maria, "overdue", false).await;
+        assert_eq!(
+            overdue.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
+            [current.id.clone()]
+        );
+        let seen = tasks(&bob, "mine", false).await.remove(0);
+        assert!(!seen.fell_due_at.is_empty(), "marked when it fell due");
+        let done = bob
+            .tasks()
+            .complete_task(bob.req(pb::CompleteTaskRequest {
+                id: seen.id.clone(),
+                expected_revision: seen.revision,
+                note: format!("year {k}"),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let next = done.next.expect("a recurring task comes back");
+        // On its cycle (31 January), not a year after the late completion.
+        assert_eq!(due(&next), format!("{}-01-31", year + 2 + k));
+        assert_eq!(next.previous, seen.id);
+        assert_eq!(next.given_by, "user:maria");
+        current = next;
+    }
+    assert_eq!(tasks(&bob, "mine", true).await.len(), 4);
+
+    // A stale revision is refused and changes nothing.
+    let stale = bob
+        .tasks()
+        .complete_task(bob.req(pb::CompleteTaskRequest {
+            id: current.id.clone(),
+            expected_revision: current.revision + 5,
+            note: String::new(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), Code::Aborted, "{stale:?}");
+
+    // Bad input is named.
+    let bad = maria
+        .tasks()
+        .create_task(maria.req(pb::CreateTaskRequest {
+            id: String::new(),
+            fields: Some(pb::TaskFields {
+                title: "x".into(),
+                assignee: "nobody".into(),
+                due: "2027-01-01".into(),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert!(bad.message().contains("assignee"), "{}", bad.message());
+}
+
+#[tokio::test]
+async fn only_operators_move_only_a_simulated_clock() {
+    let server = Server::with_simulated_clock();
+    let (maria, _bob, _dana) = organisation(&server, "acme").await;
+    let admin = add_user(&server, "acme", "ada", &["admin"], "IT", "CIO").await;
+    for c in [&maria, &admin] {
+        let e = c
+            .clock()
+            .advance_clock(c.req(pb::AdvanceClockRequest { days: 30 }))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied);
+        assert_eq!(policies(&e), "organisation-isolation");
+    }
+    let op = server.operator().await;
+    let e = op
+        .clock()
+        .advance_clock(op.req(pb::AdvanceClockRequest { days: 0 }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+
+    let real = Server::memory();
+    let op = real.operator().await;
+    let e = op
+        .clock()
+        .advance_clock(op.req(pb::AdvanceClockRequest { days: 30 }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition);
+    assert!(e.message().contains("--simulated-clock"), "{}", e.message());
+    let c = op
+        .clock()
+        .get_clock(op.req(pb::GetClockRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!c.simulated && c.offset_seconds == 0);
+}
+
+#[tokio::test]
+async fn the_estimate_gives_the_published_ranges_by_size() {
+    let server = Server::memory();
+    let op = server.operator().await;
+    let estimate = |employees: u32| {
+        let op = op.clone();
+        async move {
+            op.implementation()
+                .estimate(op.req(pb::EstimateRequest {
+                    employees,
+                    departments: 4,
+                    people_trained: 1,
+                }))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    for (employees, band, months) in [
+        (15, "up to 20", (0.0, 3.0)),
+        (40, "20 to 50", (3.0, 5.0)),
+        (120, "50 to 200", (5.0, 8.0)),
+        (500, "over 200", (8.0, 20.0)),
+    ] {
+        let e = estimate(employees).await;
+        assert_eq!(e.size_band, band);
+        let by = |o: &str| e.options.iter().find(|x| x.option == o).unwrap().clone();
+        let tool = by("online-tool");
+        let m = tool.months.unwrap();
+        assert_eq!((m.low, m.high), months, "{employees}");
+        assert!(
+            !by("alone").has_duration,
+            "the articles give no figure alone"
+        );
+        let consultant = by("consultant");
+        let cost = |item: &str| {
+            consultant
+                .costs
+                .iter()
+                .find(|c| c.item == item)
+                .and_then(|c| c.usd)
+                .map(|r| (r.low, r.high))
+        };
+        assert_eq!(cost("consultant"), Some((15000.0, 15000.0)));
+        assert_eq!(cost("certification audit"), Some((7500.0, 7500.0)));
+        assert_eq!(cost("ISO 27001 courses"), Some((250.0, 1700.0)));
+        assert_eq!(cost("the standard"), Some((100.0, 100.0)));
+        let effort = |who: &str| {
+            consultant
+                .effort
+                .iter()
+                .find(|l| l.who.starts_with(who))
+                .and_then(|l| l.hours)
+                .map(|r| (r.low, r.high))
+        };
+        assert_eq!(effort("heads of departments"), Some((28.0, 28.0)));
+        assert_eq!(effort("top management"), Some((5.0, 5.0)));
+        let pm = effort("project manager").unwrap();
+        if employees <= 200 {
+            assert_eq!(
+                pm,
+                (months.0 * 32.0, months.1 * 32.0),
+                "20 % of 160 h a month"
+            );
+        }
+        assert_eq!(
+            effort("security officer").is_some(),
+            employees >= 200,
+            "{employees}"
+        );
+        assert_eq!(e.maintenance_share, 0.25);
+    }
+    let e = op
+        .implementation()
+        .estimate(op.req(pb::EstimateRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+}
