@@ -43,16 +43,28 @@ fn due(t: &pb::Task) -> String {
 
 /// Creates, approves and publishes a document owned by `owner` with a 12-month review period.
 async fn published_document(maria: &Client, bob: &Client, id: &str, owner: &str) {
+    published(maria, bob, id, owner, "Access control policy", &[]).await
+}
+
+/// [`published_document`] with a title and the requirements it satisfies.
+async fn published(
+    maria: &Client,
+    bob: &Client,
+    id: &str,
+    owner: &str,
+    title: &str,
+    requirements: &[&str],
+) {
     let d = maria
         .documents()
         .create_document(maria.req(pb::CreateDocumentRequest {
             id: id.into(),
             fields: Some(pb::DocumentFields {
                 kind: "policy".into(),
-                title: "Access control policy".into(),
+                title: title.into(),
                 owner: owner.into(),
                 classification: "internal".into(),
-                requirements: vec![],
+                requirements: requirements.iter().map(|r| r.to_string()).collect(),
                 reviewers: vec![],
                 approvers: vec!["bob".into()],
                 quorum: 1,
@@ -460,4 +472,89 @@ async fn the_estimate_gives_the_published_ranges_by_size() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn the_checklist_progress_follows_the_records() {
+    let server = Server::with_plugins();
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    maria
+        .frameworks()
+        .install_framework(maria.req(pb::InstallFrameworkRequest {
+            framework: "iso27001-2022".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let project = || {
+        let c = maria.clone();
+        async move {
+            c.implementation()
+                .get_implementation_project(c.req(pb::GetImplementationProjectRequest {
+                    framework: "iso27001-2022".into(),
+                }))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let step = |p: &pb::ImplementationProject, order: u32| {
+        p.steps.iter().find(|s| s.order == order).unwrap().clone()
+    };
+    let before = project().await;
+    assert_eq!(before.steps.len(), 16, "the 16-step checklist");
+    assert_eq!(before.employees, 40);
+    let scope = step(&before, 3);
+    assert_eq!(scope.title, "Define the scope");
+    assert_eq!((scope.status.as_str(), scope.percent), ("not-started", 0.0));
+    assert!(
+        scope
+            .findings
+            .iter()
+            .any(|f| f.requirement == "4.3" && f.status == "not-met")
+    );
+    // 40 employees: the whole company in scope.
+    assert!(
+        scope.advice[0].contains("whole company"),
+        "{:?}",
+        scope.advice
+    );
+    assert_eq!(before.estimate.as_ref().unwrap().size_band, "20 to 50");
+
+    // Publishing the scope document completes step 3, and only it moves.
+    published(
+        &maria,
+        &bob,
+        "isms-scope",
+        "maria",
+        "Scope of the ISMS",
+        &["iso27001-2022:4.3"],
+    )
+    .await;
+    let after = project().await;
+    let scope = step(&after, 3);
+    assert_eq!((scope.status.as_str(), scope.percent), ("done", 100.0));
+    assert!(after.percent > before.percent);
+    for order in [1, 2, 4, 5, 7, 14, 15, 16] {
+        assert_eq!(
+            step(&before, order).percent,
+            step(&after, order).percent,
+            "step {order}"
+        );
+    }
+    assert_eq!(
+        step(&after, 14).status,
+        "not-started",
+        "no internal audit yet"
+    );
+
+    // A framework that is not installed is named.
+    let e = maria
+        .implementation()
+        .get_implementation_project(maria.req(pb::GetImplementationProjectRequest {
+            framework: "iso22301-2019".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NotFound, "{e:?}");
 }

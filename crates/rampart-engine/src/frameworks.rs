@@ -126,7 +126,7 @@ pub struct AnnexAMigration {
     pub applied: bool,
 }
 
-fn register(org: &str) -> Resource {
+pub(crate) fn register(org: &str) -> Resource {
     Resource::FrameworkRegister {
         organisation: org.to_string(),
     }
@@ -722,7 +722,7 @@ impl Engine {
         self.readiness(&org, &db, &docs, &installed, &catalog).await
     }
 
-    async fn readiness(
+    pub(crate) async fn readiness(
         &self,
         org: &str,
         db: &Database,

@@ -14,6 +14,7 @@ mod document_export;
 mod documents;
 mod error;
 mod frameworks;
+mod implementation;
 mod organisations;
 mod plugins;
 mod risk_reports;
@@ -50,6 +51,7 @@ pub use frameworks::{
     AffectedRequirement, AnnexAMigration, FrameworkInfo, ImportedPlugin, MappingView, Readiness,
     RequirementNode, UpgradePlan, UpgradeResult,
 };
+pub use implementation::{ImplementationProject, StepProgress};
 pub use plugins::{LoadReport, PluginInfo, PluginOptions};
 pub use rampart_authz::policy_tests::CaseResult;
 pub use rampart_authz::{Decision, Handling, Principal, Problem, Resource};

@@ -2,7 +2,7 @@
 
 use rampart_engine::domain::estimate::{self, Range};
 use rampart_engine::domain::task::{Task, TaskFields, TaskLink};
-use rampart_engine::{ClockView, Engine, TaskView};
+use rampart_engine::{ClockView, Engine, ImplementationProject, TaskView};
 use rampart_proto::v1 as pb;
 use tonic::{Request, Response, Status};
 
@@ -166,6 +166,77 @@ impl pb::clock_service_server::ClockService for Clock {
     }
 }
 
+fn estimate_out(e: estimate::Estimate) -> pb::ImplementationEstimate {
+    pb::ImplementationEstimate {
+        employees: e.employees,
+        size_band: e.size_band.into(),
+        options: e
+            .options
+            .into_iter()
+            .map(|o| pb::EstimateOption {
+                option: o.approach.as_str().into(),
+                has_duration: o.months.is_some(),
+                months: o.months.map(range_out),
+                duration_note: o.duration_note,
+                effort: o
+                    .effort
+                    .into_iter()
+                    .map(|l| pb::EffortLine {
+                        who: l.who,
+                        hours: Some(range_out(l.hours)),
+                        basis: l.basis,
+                    })
+                    .collect(),
+                costs: o
+                    .costs
+                    .into_iter()
+                    .map(|l| pb::CostLine {
+                        item: l.item,
+                        usd: Some(range_out(l.usd)),
+                        basis: l.basis,
+                    })
+                    .collect(),
+                total_usd: Some(range_out(o.total_usd)),
+            })
+            .collect(),
+        maintenance_share: e.maintenance_share,
+        advice: e.advice,
+        source: estimate::SOURCE.into(),
+    }
+}
+
+fn project_out(p: ImplementationProject) -> pb::ImplementationProject {
+    pb::ImplementationProject {
+        framework: p.framework,
+        employees: p.employees,
+        percent: p.percent,
+        steps: p
+            .steps
+            .into_iter()
+            .map(|s| pb::ImplementationStep {
+                order: s.order,
+                title: s.title,
+                description: s.description,
+                requirements: s.requirements,
+                findings: s
+                    .findings
+                    .into_iter()
+                    .map(|f| pb::Finding {
+                        requirement: f.requirement,
+                        status: crate::frameworks::status_name(f.status),
+                        detail: f.detail,
+                    })
+                    .collect(),
+                checked: s.percent.is_some(),
+                percent: s.percent.unwrap_or(0.0),
+                status: s.status.into(),
+                advice: s.advice,
+            })
+            .collect(),
+        estimate: Some(estimate_out(p.estimate)),
+    }
+}
+
 fn range_out(r: Range) -> pb::AmountRange {
     pb::AmountRange {
         low: r.low,
@@ -187,41 +258,19 @@ impl pb::implementation_service_server::ImplementationService for Implementation
             )));
         }
         let e = estimate::estimate(r.employees, r.departments, r.people_trained);
-        Ok(Response::new(pb::ImplementationEstimate {
-            employees: e.employees,
-            size_band: e.size_band.into(),
-            options: e
-                .options
-                .into_iter()
-                .map(|o| pb::EstimateOption {
-                    option: o.approach.as_str().into(),
-                    has_duration: o.months.is_some(),
-                    months: o.months.map(range_out),
-                    duration_note: o.duration_note,
-                    effort: o
-                        .effort
-                        .into_iter()
-                        .map(|l| pb::EffortLine {
-                            who: l.who,
-                            hours: Some(range_out(l.hours)),
-                            basis: l.basis,
-                        })
-                        .collect(),
-                    costs: o
-                        .costs
-                        .into_iter()
-                        .map(|l| pb::CostLine {
-                            item: l.item,
-                            usd: Some(range_out(l.usd)),
-                            basis: l.basis,
-                        })
-                        .collect(),
-                    total_usd: Some(range_out(o.total_usd)),
-                })
-                .collect(),
-            maintenance_share: e.maintenance_share,
-            advice: e.advice,
-            source: estimate::SOURCE.into(),
-        }))
+        Ok(Response::new(estimate_out(e)))
+    }
+
+    async fn get_implementation_project(
+        &self,
+        req: Request<pb::GetImplementationProjectRequest>,
+    ) -> Res<pb::ImplementationProject> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let p = self
+            .0
+            .implementation_project(&c, &org, &req.get_ref().framework)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(project_out(p)))
     }
 }

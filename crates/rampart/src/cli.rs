@@ -91,6 +91,12 @@ pub enum Command {
     /// The server's clock; a server started with --simulated-clock can be moved forward.
     #[command(subcommand)]
     Clock(ClockCmd),
+    /// The implementation project: the framework's steps (the 16-step checklist) with progress
+    /// computed from your records, advice for your size, and the estimate.
+    Project {
+        #[arg(default_value = "iso27001-2022")]
+        framework: String,
+    },
     /// How long an ISO 27001 implementation takes, whose effort and what it costs, by size.
     Estimate {
         /// Employees in the ISMS scope.

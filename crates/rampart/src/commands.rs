@@ -63,6 +63,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Soa(cmd) => crate::risks::run_soa(&client, cmd, as_json).await?,
         Command::Rtp(cmd) => crate::risks::run_rtp(&client, cmd, as_json).await?,
         Command::Task(cmd) => crate::operations::run_task(&client, cmd, as_json).await?,
+        Command::Project { framework } => {
+            crate::operations::run_project(&client, &framework, as_json).await?
+        }
         Command::Clock(cmd) => crate::operations::run_clock(&client, cmd, as_json).await?,
         Command::Estimate {
             employees,

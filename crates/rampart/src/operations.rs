@@ -292,3 +292,66 @@ pub async fn run_estimate(
     println!("Source: {}", e.source);
     Ok(())
 }
+
+pub async fn run_project(client: &Client, framework: &str, as_json: bool) -> anyhow::Result<()> {
+    let p = client
+        .implementation()
+        .get_implementation_project(client.req(pb::GetImplementationProjectRequest {
+            framework: framework.into(),
+        }))
+        .await
+        .map_err(explain)?
+        .into_inner();
+    if as_json {
+        return json(&p);
+    }
+    println!(
+        "{}: {:.0} % of the checked steps done ({} employees)",
+        p.framework, p.percent, p.employees
+    );
+    table(
+        &[
+            "step",
+            "title",
+            "requirements",
+            "progress",
+            "what the check found",
+        ],
+        p.steps
+            .iter()
+            .map(|s| {
+                let found: Vec<String> = s
+                    .findings
+                    .iter()
+                    .filter(|f| f.status != "met")
+                    .map(|f| format!("{} {}: {}", f.requirement, f.status, f.detail))
+                    .chain(s.advice.iter().cloned())
+                    .collect();
+                vec![
+                    s.order.to_string(),
+                    s.title.clone(),
+                    s.requirements.join(" "),
+                    if s.checked {
+                        format!("{:.0} % {}", s.percent, s.status)
+                    } else {
+                        "not checked".into()
+                    },
+                    found.join("\n"),
+                ]
+            })
+            .collect(),
+    );
+    if let Some(e) = &p.estimate {
+        let with_help = e
+            .options
+            .iter()
+            .find(|o| o.option == "online-tool")
+            .map(|o| range(&o.months, "months"))
+            .unwrap_or_default();
+        println!(
+            "Estimate for {} employees: {with_help} with a consultant or a tool (`rampart estimate --employees {}` for effort and cost).",
+            e.employees, e.employees
+        );
+    }
+    Ok(())
+}
