@@ -291,6 +291,13 @@ impl Client {
             self.channel.clone(),
         )
     }
+    pub fn internal_audits(
+        &self,
+    ) -> rampart_proto::v1::internal_audit_service_client::InternalAuditServiceClient<Channel> {
+        rampart_proto::v1::internal_audit_service_client::InternalAuditServiceClient::new(
+            self.channel.clone(),
+        )
+    }
     pub fn frameworks(
         &self,
     ) -> rampart_proto::v1::framework_service_client::FrameworkServiceClient<Channel> {

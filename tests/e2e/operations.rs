@@ -558,3 +558,263 @@ async fn the_checklist_progress_follows_the_records() {
         .unwrap_err();
     assert_eq!(e.code(), Code::NotFound, "{e:?}");
 }
+
+#[tokio::test]
+async fn an_audit_finding_becomes_a_nonconformity_corrected_verified_and_closed() {
+    let server = Server::with_plugins();
+    // maria (ISMS manager), bob and dana (an auditor) all work in Ops.
+    let (maria, bob, dana) = organisation(&server, "acme").await;
+    let quinn = add_user(&server, "acme", "quinn", &["auditor"], "Quality", "Auditor").await;
+    maria
+        .frameworks()
+        .install_framework(maria.req(pb::InstallFrameworkRequest {
+            framework: "iso27001-2022".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let audits = |c: &Client| c.internal_audits();
+    let plan = |auditor: &str| pb::PlanAuditRequest {
+        id: format!("ops-{auditor}"),
+        plan: Some(pb::AuditPlan {
+            title: "Operations audit".into(),
+            framework: "iso27001-2022".into(),
+            scope: vec!["A.5.15".into(), "A.8.13".into()],
+            department: "Ops".into(),
+            auditor: auditor.into(),
+            start: "2027-03-01".into(),
+            end: "2027-03-02".into(),
+        }),
+    };
+
+    // Dana works in Ops: she may not audit it.
+    let refused = audits(&maria)
+        .plan_audit(maria.req(plan("dana")))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert_eq!(
+        policies(&refused),
+        "auditors-do-not-audit-their-own-department"
+    );
+    let a = audits(&maria)
+        .plan_audit(maria.req(plan("quinn")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        a.checklist
+            .iter()
+            .map(|i| i.requirement.as_str())
+            .collect::<Vec<_>>(),
+        ["A.5.15", "A.8.13"]
+    );
+    assert!(a.checklist[1].title.to_lowercase().contains("backup"));
+    let project_step_14 = || {
+        let c = maria.clone();
+        async move {
+            c.implementation()
+                .get_implementation_project(c.req(pb::GetImplementationProjectRequest {
+                    framework: "iso27001-2022".into(),
+                }))
+                .await
+                .unwrap()
+                .into_inner()
+                .steps
+                .into_iter()
+                .find(|s| s.order == 14)
+                .unwrap()
+        }
+    };
+    let before = project_step_14().await;
+
+    // Only the assigned auditor records.
+    let e = audits(&dana)
+        .record_checklist_item(dana.req(pb::RecordChecklistItemRequest {
+            id: a.id.clone(),
+            expected_revision: a.revision,
+            requirement: "A.5.15".into(),
+            result: "conform".into(),
+            note: String::new(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+    let a = audits(&quinn)
+        .record_checklist_item(quinn.req(pb::RecordChecklistItemRequest {
+            id: a.id.clone(),
+            expected_revision: a.revision,
+            requirement: "A.5.15".into(),
+            result: "conform".into(),
+            note: "access reviews on file".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let raised = audits(&quinn)
+        .raise_finding(quinn.req(pb::RaiseFindingRequest {
+            id: a.id.clone(),
+            expected_revision: a.revision,
+            kind: "minor".into(),
+            requirement: "A.8.13".into(),
+            description: "Backups are never test-restored".into(),
+            evidence: "no restore record for the last 12 months".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let a = raised.audit.unwrap();
+    let nc = raised
+        .nonconformity
+        .expect("a minor nonconformity is recorded");
+    assert_eq!(a.findings[0].nonconformity, nc.id);
+    assert_eq!((nc.source.as_str(), nc.status.as_str()), ("audit", "open"));
+    assert_eq!(nc.requirement, "iso27001-2022:A.8.13");
+
+    // The audit closes only when every line has a result.
+    let e = audits(&quinn)
+        .close_audit(quinn.req(pb::CloseAuditRequest {
+            id: a.id.clone(),
+            expected_revision: a.revision,
+            conclusion: "One minor nonconformity.".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().contains("A.8.13"), "{}", e.message());
+    let a = audits(&quinn)
+        .record_checklist_item(quinn.req(pb::RecordChecklistItemRequest {
+            id: a.id.clone(),
+            expected_revision: a.revision,
+            requirement: "A.8.13".into(),
+            result: "nonconform".into(),
+            note: "see finding".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let a = audits(&quinn)
+        .close_audit(quinn.req(pb::CloseAuditRequest {
+            id: a.id.clone(),
+            expected_revision: a.revision,
+            conclusion: "One minor nonconformity.".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(a.status, "closed");
+    // The checklist's step 14 (internal audit) moves with the closed audit.
+    let after = project_step_14().await;
+    assert!(after.percent > before.percent, "{before:?} -> {after:?}");
+
+    // 10.2: the root cause before any action.
+    let n = |c: &Client, id: &str| {
+        let c = c.clone();
+        let id = id.to_string();
+        async move {
+            c.internal_audits()
+                .get_nonconformity(c.req(pb::GetNonconformityRequest { id }))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let e = audits(&maria)
+        .add_corrective_action(maria.req(pb::AddCorrectiveActionRequest {
+            id: nc.id.clone(),
+            expected_revision: nc.revision,
+            description: "Test-restore quarterly".into(),
+            owner: "bob".into(),
+            due: "2099-01-01".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    assert!(e.message().contains("root_cause"), "{}", e.message());
+    let nc = audits(&maria)
+        .set_root_cause(maria.req(pb::SetRootCauseRequest {
+            id: nc.id.clone(),
+            expected_revision: nc.revision,
+            root_cause: "Nobody owns restore testing".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let nc = audits(&maria)
+        .add_corrective_action(maria.req(pb::AddCorrectiveActionRequest {
+            id: nc.id.clone(),
+            expected_revision: nc.revision,
+            description: "Test-restore quarterly".into(),
+            owner: "bob".into(),
+            due: "2099-01-01".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(nc.status, "acting");
+
+    // The action is bob's task.
+    maria
+        .tasks()
+        .generate_tasks(maria.req(pb::GenerateTasksRequest {}))
+        .await
+        .unwrap();
+    let mine = tasks(&bob, "mine", false).await;
+    assert_eq!(
+        mine.iter().map(link).collect::<Vec<_>>(),
+        [format!("nonconformity:{}", nc.id)]
+    );
+    assert_eq!(mine[0].origin, "corrective-action");
+
+    let action = nc.actions[0].id.clone();
+    let nc = audits(&bob)
+        .complete_corrective_action(bob.req(pb::CompleteCorrectiveActionRequest {
+            id: nc.id.clone(),
+            expected_revision: nc.revision,
+            action,
+            note: "restore test done, 40 minutes".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(nc.status, "verifying");
+    assert!(
+        tasks(&bob, "mine", false).await.is_empty(),
+        "the task is done with it"
+    );
+
+    // Whoever carried out the action does not verify it.
+    let e = audits(&bob)
+        .verify_effectiveness(bob.req(pb::VerifyEffectivenessRequest {
+            id: nc.id.clone(),
+            expected_revision: nc.revision,
+            effective: true,
+            note: "works".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+    assert_eq!(policies(&e), "nobody-verifies-their-own-corrective-action");
+    let closed = audits(&maria)
+        .verify_effectiveness(maria.req(pb::VerifyEffectivenessRequest {
+            id: nc.id.clone(),
+            expected_revision: nc.revision,
+            effective: true,
+            note: "two restores succeeded since".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(closed.status, "closed");
+    assert_eq!(n(&dana, &nc.id).await.verifications.len(), 1);
+    // A stale revision is refused.
+    let e = audits(&maria)
+        .set_root_cause(maria.req(pb::SetRootCauseRequest {
+            id: nc.id.clone(),
+            expected_revision: nc.revision,
+            root_cause: "again".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::Aborted);
+}

@@ -215,6 +215,30 @@ pub enum Resource {
     },
     /// The server itself (its clock): no organisation's, so only operators act on it.
     Platform,
+    /// The internal audit programme: planning audits, listing them.
+    AuditProgramme {
+        organisation: String,
+    },
+    /// An internal audit, planned or run: who audits which department.
+    InternalAudit {
+        organisation: String,
+        id: String,
+        auditor: String,
+        /// The auditor's own department.
+        auditor_department: String,
+        /// The department audited.
+        department: String,
+    },
+    /// The nonconformities as a whole: raising one, listing them.
+    NonconformityRegister {
+        organisation: String,
+    },
+    Nonconformity {
+        organisation: String,
+        id: String,
+        /// Owners of its corrective actions.
+        action_owners: Vec<String>,
+    },
     /// The organisation's tasks as a whole: giving tasks, listing, generating what is due.
     TaskList {
         organisation: String,
@@ -285,6 +309,18 @@ impl Resource {
                 organisation, id, ..
             } => uid("Rampart::Risk", &format!("{organisation}/{id}")),
             Resource::Platform => uid("Rampart::Platform", "server"),
+            Resource::AuditProgramme { organisation } => {
+                uid("Rampart::AuditProgramme", organisation)
+            }
+            Resource::InternalAudit {
+                organisation, id, ..
+            } => uid("Rampart::InternalAudit", &format!("{organisation}/{id}")),
+            Resource::NonconformityRegister { organisation } => {
+                uid("Rampart::NonconformityRegister", organisation)
+            }
+            Resource::Nonconformity {
+                organisation, id, ..
+            } => uid("Rampart::Nonconformity", &format!("{organisation}/{id}")),
             Resource::TaskList { organisation } => uid("Rampart::TaskList", organisation),
             Resource::Task {
                 organisation, id, ..
@@ -310,6 +346,8 @@ impl Resource {
             "risk-register" => Resource::RiskRegister { organisation },
             "task-list" => Resource::TaskList { organisation },
             "platform" => Resource::Platform,
+            "audit-programme" => Resource::AuditProgramme { organisation },
+            "nonconformity-register" => Resource::NonconformityRegister { organisation },
             _ => return None,
         })
     }
@@ -332,7 +370,11 @@ impl Resource {
             | Resource::RiskRegister { organisation }
             | Resource::Risk { organisation, .. }
             | Resource::TaskList { organisation }
-            | Resource::Task { organisation, .. } => organisation,
+            | Resource::Task { organisation, .. }
+            | Resource::AuditProgramme { organisation }
+            | Resource::InternalAudit { organisation, .. }
+            | Resource::NonconformityRegister { organisation }
+            | Resource::Nonconformity { organisation, .. } => organisation,
             Resource::Document(d) => &d.organisation,
         }
     }
@@ -390,7 +432,41 @@ impl Resource {
             | Resource::PolicyStore { organisation }
             | Resource::FrameworkRegister { organisation }
             | Resource::RiskRegister { organisation }
-            | Resource::TaskList { organisation } => one(vec![("organisation", s(organisation))]),
+            | Resource::TaskList { organisation }
+            | Resource::AuditProgramme { organisation }
+            | Resource::NonconformityRegister { organisation } => {
+                one(vec![("organisation", s(organisation))])
+            }
+            Resource::InternalAudit {
+                organisation,
+                auditor,
+                auditor_department,
+                department,
+                ..
+            } => one(vec![
+                ("organisation", s(organisation)),
+                (
+                    "auditor",
+                    RestrictedExpression::new_entity_uid(user_uid(organisation, auditor)),
+                ),
+                ("auditor_department", s(auditor_department)),
+                ("department", s(department)),
+            ]),
+            Resource::Nonconformity {
+                organisation,
+                action_owners,
+                ..
+            } => {
+                one(vec![
+                    ("organisation", s(organisation)),
+                    (
+                        "action_owners",
+                        RestrictedExpression::new_set(action_owners.iter().map(|u| {
+                            RestrictedExpression::new_entity_uid(user_uid(organisation, u))
+                        })),
+                    ),
+                ])
+            }
             Resource::Task {
                 organisation,
                 assignee,

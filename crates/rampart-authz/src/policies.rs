@@ -64,6 +64,10 @@ pub const DEFAULT_POLICIES: &[(&str, &str)] = &[
     ),
     ("risks.cedar", include_str!("../../../policies/risks.cedar")),
     ("tasks.cedar", include_str!("../../../policies/tasks.cedar")),
+    (
+        "internal-audit.cedar",
+        include_str!("../../../policies/internal-audit.cedar"),
+    ),
 ];
 
 /// The tests of the default policy set (`policies/tests/*.toml`).
@@ -99,6 +103,10 @@ pub const DEFAULT_POLICY_TESTS: &[(&str, &str)] = &[
     (
         "tests/tasks.toml",
         include_str!("../../../policies/tests/tasks.toml"),
+    ),
+    (
+        "tests/internal-audit.toml",
+        include_str!("../../../policies/tests/internal-audit.toml"),
     ),
 ];
 

@@ -32,6 +32,10 @@ struct TestFile {
     #[serde(default)]
     tasks: BTreeMap<String, TaskFixture>,
     #[serde(default)]
+    audits: BTreeMap<String, AuditFixture>,
+    #[serde(default)]
+    nonconformities: BTreeMap<String, NonconformityFixture>,
+    #[serde(default)]
     grants: Vec<GrantFixture>,
     #[serde(default, rename = "case")]
     cases: Vec<Case>,
@@ -113,6 +117,23 @@ struct RiskFixture {
     owner: String,
     #[serde(default)]
     residual_above_criterion: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditFixture {
+    organisation: Option<String>,
+    auditor: String,
+    auditor_department: String,
+    department: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NonconformityFixture {
+    organisation: Option<String>,
+    #[serde(default)]
+    action_owners: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -248,6 +269,27 @@ impl TestFile {
                     id: id.into(),
                     owner: r.owner.clone(),
                     residual_above_criterion: r.residual_above_criterion,
+                }
+            }
+            "audit" => {
+                let a = self.audits.get(id).ok_or_else(|| unknown("audit"))?;
+                Resource::InternalAudit {
+                    organisation: a.organisation.clone().unwrap_or(organisation),
+                    id: id.into(),
+                    auditor: a.auditor.clone(),
+                    auditor_department: a.auditor_department.clone(),
+                    department: a.department.clone(),
+                }
+            }
+            "nonconformity" => {
+                let n = self
+                    .nonconformities
+                    .get(id)
+                    .ok_or_else(|| unknown("nonconformity"))?;
+                Resource::Nonconformity {
+                    organisation: n.organisation.clone().unwrap_or(organisation),
+                    id: id.into(),
+                    action_owners: n.action_owners.clone(),
                 }
             }
             "task" => {

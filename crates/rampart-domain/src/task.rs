@@ -102,6 +102,7 @@ impl TaskFields {
 pub const ORIGIN_GIVEN: &str = "given";
 pub const ORIGIN_DOCUMENT_REVIEW: &str = "document-review";
 pub const ORIGIN_RISK_REASSESSMENT: &str = "risk-reassessment";
+pub const ORIGIN_CORRECTIVE_ACTION: &str = "corrective-action";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {

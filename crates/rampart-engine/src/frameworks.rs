@@ -683,6 +683,12 @@ impl Engine {
                 value: value.to_string(),
             });
         }
+        for (name, value) in crate::internal_audits::audit_facts(db, &now).await? {
+            s.facts.push(Attribute {
+                name: name.into(),
+                value: value.to_string(),
+            });
+        }
         for m in &catalog.mandatory {
             let matching: Vec<&Document> = docs
                 .iter()

@@ -15,6 +15,7 @@ mod documents;
 mod error;
 mod frameworks;
 mod implementation;
+mod internal_audits;
 mod organisations;
 mod plugins;
 mod risk_reports;
@@ -52,6 +53,7 @@ pub use frameworks::{
     RequirementNode, UpgradePlan, UpgradeResult,
 };
 pub use implementation::{ImplementationProject, StepProgress};
+pub use internal_audits::NonconformityStep;
 pub use plugins::{LoadReport, PluginInfo, PluginOptions};
 pub use rampart_authz::policy_tests::CaseResult;
 pub use rampart_authz::{Decision, Handling, Principal, Problem, Resource};

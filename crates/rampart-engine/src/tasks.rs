@@ -7,8 +7,8 @@
 use rampart_authz::Resource;
 use rampart_domain::Invalid;
 use rampart_domain::task::{
-    self, ORIGIN_DOCUMENT_REVIEW, ORIGIN_GIVEN, ORIGIN_RISK_REASSESSMENT, Task, TaskFields,
-    TaskLink,
+    self, ORIGIN_CORRECTIVE_ACTION, ORIGIN_DOCUMENT_REVIEW, ORIGIN_GIVEN, ORIGIN_RISK_REASSESSMENT,
+    Task, TaskFields, TaskLink,
 };
 use rampart_store::risks::{self as store, Table};
 use rampart_store::{Change, Database};
@@ -83,7 +83,7 @@ struct Due {
 }
 
 /// What falls due at `now` in one organisation: reviews of published documents whose review
-/// date has passed, and risks whose last assessment is a year old.
+/// date has passed, risks whose last assessment is a year old, and open corrective actions.
 async fn falling_due(db: &Database, now: &str) -> Result<Vec<Due>, EngineError> {
     let mut out = Vec::new();
     for d in rampart_store::documents::all(db).await? {
@@ -142,6 +142,34 @@ async fn falling_due(db: &Database, now: &str) -> Result<Vec<Due>, EngineError> 
                 }),
             },
         });
+    }
+    // Every open corrective action is its owner's task from the day it is planned.
+    let ncs: Vec<rampart_domain::nonconformity::Nonconformity> =
+        store::all(db, Table::Nonconformity).await?;
+    for n in &ncs {
+        if n.status == rampart_domain::nonconformity::NonconformityStatus::Closed {
+            continue;
+        }
+        for a in n.actions.iter().filter(|a| a.done_at.is_empty()) {
+            out.push(Due {
+                key: task::generated_key(ORIGIN_CORRECTIVE_ACTION, &a.id, &a.due),
+                origin: ORIGIN_CORRECTIVE_ACTION,
+                fields: TaskFields {
+                    title: format!("Corrective action: {}", a.description),
+                    description: format!(
+                        "For nonconformity {} ({}); root cause: {} (ISO/IEC 27001 10.2).",
+                        n.id, n.description, n.root_cause
+                    ),
+                    assignee: a.owner.clone(),
+                    due: a.due.clone(),
+                    recurrence_months: 0,
+                    link: Some(TaskLink {
+                        kind: "nonconformity".into(),
+                        id: n.id.clone(),
+                    }),
+                },
+            });
+        }
     }
     Ok(out)
 }

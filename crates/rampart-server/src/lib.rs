@@ -22,6 +22,7 @@ use rampart_proto::v1::clock_service_server::ClockServiceServer;
 use rampart_proto::v1::document_service_server::DocumentServiceServer;
 use rampart_proto::v1::framework_service_server::FrameworkServiceServer;
 use rampart_proto::v1::implementation_service_server::ImplementationServiceServer;
+use rampart_proto::v1::internal_audit_service_server::InternalAuditServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
 use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::policy_service_server::PolicyServiceServer;
@@ -97,6 +98,9 @@ pub async fn serve(
     health
         .set_serving::<ImplementationServiceServer<operations::Implementation>>()
         .await;
+    health
+        .set_serving::<InternalAuditServiceServer<operations::Audits>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -154,6 +158,9 @@ pub async fn serve(
         .add_service(ImplementationServiceServer::new(
             operations::Implementation(engine.clone()),
         ))
+        .add_service(InternalAuditServiceServer::new(operations::Audits(
+            engine.clone(),
+        )))
         .add_service(PluginServiceServer::new(plugins::Plugins(engine)))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await

@@ -1,8 +1,11 @@
-//! Operating the ISMS: tasks, the server's clock and the implementation estimate.
+//! Operating the ISMS: tasks, the server's clock, the implementation project and estimate,
+//! internal audits and nonconformities.
 
 use rampart_engine::domain::estimate::{self, Range};
+use rampart_engine::domain::internal_audit::{AuditPlan, InternalAudit};
+use rampart_engine::domain::nonconformity::Nonconformity;
 use rampart_engine::domain::task::{Task, TaskFields, TaskLink};
-use rampart_engine::{ClockView, Engine, ImplementationProject, TaskView};
+use rampart_engine::{ClockView, Engine, ImplementationProject, NonconformityStep, TaskView};
 use rampart_proto::v1 as pb;
 use tonic::{Request, Response, Status};
 
@@ -272,5 +275,337 @@ impl pb::implementation_service_server::ImplementationService for Implementation
             .await
             .map_err(status)?;
         Ok(Response::new(project_out(p)))
+    }
+}
+
+pub struct Audits(pub Engine);
+
+fn audit_out(a: InternalAudit) -> pb::InternalAudit {
+    pb::InternalAudit {
+        id: a.id,
+        plan: Some(pb::AuditPlan {
+            title: a.plan.title,
+            framework: a.plan.framework,
+            scope: a.plan.scope,
+            department: a.plan.department,
+            auditor: a.plan.auditor,
+            start: a.plan.start,
+            end: a.plan.end,
+        }),
+        status: a.status.as_str().into(),
+        checklist: a
+            .checklist
+            .into_iter()
+            .map(|i| pb::ChecklistItem {
+                requirement: i.requirement,
+                title: i.title,
+                result: i.result,
+                note: i.note,
+            })
+            .collect(),
+        findings: a
+            .findings
+            .into_iter()
+            .map(|f| pb::AuditFinding {
+                id: f.id,
+                kind: f.kind.as_str().into(),
+                requirement: f.requirement,
+                description: f.description,
+                evidence: f.evidence,
+                raised_at: f.raised_at,
+                nonconformity: f.nonconformity,
+            })
+            .collect(),
+        planned_by: a.planned_by,
+        planned_at: a.planned_at,
+        closed_at: a.closed_at,
+        conclusion: a.conclusion,
+        revision: a.revision,
+    }
+}
+
+fn nonconformity_out(n: Nonconformity) -> pb::Nonconformity {
+    let now = rampart_engine::now();
+    pb::Nonconformity {
+        status: n.status.as_str().into(),
+        actions: n
+            .actions
+            .iter()
+            .map(|a| pb::CorrectiveAction {
+                overdue: a.overdue(&now),
+                id: a.id.clone(),
+                description: a.description.clone(),
+                owner: a.owner.clone(),
+                due: a.due.clone(),
+                done_at: a.done_at.clone(),
+                note: a.note.clone(),
+            })
+            .collect(),
+        verifications: n
+            .verifications
+            .into_iter()
+            .map(|v| pb::Verification {
+                by: v.by,
+                at: v.at,
+                effective: v.effective,
+                note: v.note,
+            })
+            .collect(),
+        id: n.id,
+        source: n.source,
+        source_ref: n.source_ref,
+        description: n.description,
+        requirement: n.requirement,
+        root_cause: n.root_cause,
+        raised_by: n.raised_by,
+        raised_at: n.raised_at,
+        closed_at: n.closed_at,
+        revision: n.revision,
+    }
+}
+
+impl Audits {
+    async fn step(
+        &self,
+        c: &rampart_engine::Caller,
+        org: &str,
+        id: &str,
+        revision: u64,
+        step: NonconformityStep,
+    ) -> Res<pb::Nonconformity> {
+        let n = self
+            .0
+            .nonconformity_step(c, org, id, revision, step)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(nonconformity_out(n)))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::internal_audit_service_server::InternalAuditService for Audits {
+    async fn plan_audit(&self, req: Request<pb::PlanAuditRequest>) -> Res<pb::InternalAudit> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let p = r.plan.unwrap_or_default();
+        let plan = AuditPlan {
+            title: p.title,
+            framework: p.framework,
+            scope: p.scope,
+            department: p.department,
+            auditor: p.auditor,
+            start: p.start,
+            end: p.end,
+        };
+        let a = self
+            .0
+            .plan_audit(&c, &org, &r.id, plan)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(audit_out(a)))
+    }
+
+    async fn get_audit(&self, req: Request<pb::GetAuditRequest>) -> Res<pb::InternalAudit> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let a = self
+            .0
+            .get_audit(&c, &org, &req.get_ref().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(audit_out(a)))
+    }
+
+    async fn list_audits(
+        &self,
+        req: Request<pb::ListAuditsRequest>,
+    ) -> Res<pb::ListAuditsResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let list = self.0.list_audits(&c, &org).await.map_err(status)?;
+        Ok(Response::new(pb::ListAuditsResponse {
+            audits: list.into_iter().map(audit_out).collect(),
+        }))
+    }
+
+    async fn record_checklist_item(
+        &self,
+        req: Request<pb::RecordChecklistItemRequest>,
+    ) -> Res<pb::InternalAudit> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let a = self
+            .0
+            .record_checklist(
+                &c,
+                &org,
+                &r.id,
+                r.expected_revision,
+                &r.requirement,
+                &r.result,
+                &r.note,
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(audit_out(a)))
+    }
+
+    async fn raise_finding(
+        &self,
+        req: Request<pb::RaiseFindingRequest>,
+    ) -> Res<pb::RaiseFindingResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let (a, n) = self
+            .0
+            .raise_finding(
+                &c,
+                &org,
+                &r.id,
+                r.expected_revision,
+                &r.kind,
+                &r.requirement,
+                &r.description,
+                &r.evidence,
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::RaiseFindingResponse {
+            audit: Some(audit_out(a)),
+            nonconformity: n.map(nonconformity_out),
+        }))
+    }
+
+    async fn close_audit(&self, req: Request<pb::CloseAuditRequest>) -> Res<pb::InternalAudit> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let a = self
+            .0
+            .close_audit(&c, &org, &r.id, r.expected_revision, &r.conclusion)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(audit_out(a)))
+    }
+
+    async fn raise_nonconformity(
+        &self,
+        req: Request<pb::RaiseNonconformityRequest>,
+    ) -> Res<pb::Nonconformity> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let n = self
+            .0
+            .raise_nonconformity(
+                &c,
+                &org,
+                &r.id,
+                &r.source,
+                &r.source_ref,
+                &r.description,
+                &r.requirement,
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(nonconformity_out(n)))
+    }
+
+    async fn get_nonconformity(
+        &self,
+        req: Request<pb::GetNonconformityRequest>,
+    ) -> Res<pb::Nonconformity> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let n = self
+            .0
+            .get_nonconformity(&c, &org, &req.get_ref().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(nonconformity_out(n)))
+    }
+
+    async fn list_nonconformities(
+        &self,
+        req: Request<pb::ListNonconformitiesRequest>,
+    ) -> Res<pb::ListNonconformitiesResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let list = self
+            .0
+            .list_nonconformities(&c, &org)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ListNonconformitiesResponse {
+            nonconformities: list.into_iter().map(nonconformity_out).collect(),
+        }))
+    }
+
+    async fn set_root_cause(
+        &self,
+        req: Request<pb::SetRootCauseRequest>,
+    ) -> Res<pb::Nonconformity> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        self.step(
+            &c,
+            &org,
+            &r.id,
+            r.expected_revision,
+            NonconformityStep::RootCause(r.root_cause),
+        )
+        .await
+    }
+
+    async fn add_corrective_action(
+        &self,
+        req: Request<pb::AddCorrectiveActionRequest>,
+    ) -> Res<pb::Nonconformity> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        self.step(
+            &c,
+            &org,
+            &r.id,
+            r.expected_revision,
+            NonconformityStep::AddAction {
+                description: r.description,
+                owner: r.owner,
+                due: r.due,
+            },
+        )
+        .await
+    }
+
+    async fn complete_corrective_action(
+        &self,
+        req: Request<pb::CompleteCorrectiveActionRequest>,
+    ) -> Res<pb::Nonconformity> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        self.step(
+            &c,
+            &org,
+            &r.id,
+            r.expected_revision,
+            NonconformityStep::CompleteAction {
+                action: r.action,
+                note: r.note,
+            },
+        )
+        .await
+    }
+
+    async fn verify_effectiveness(
+        &self,
+        req: Request<pb::VerifyEffectivenessRequest>,
+    ) -> Res<pb::Nonconformity> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        self.step(
+            &c,
+            &org,
+            &r.id,
+            r.expected_revision,
+            NonconformityStep::Verify {
+                effective: r.effective,
+                note: r.note,
+            },
+        )
+        .await
     }
 }

@@ -325,13 +325,21 @@ DEFINE FIELD IF NOT EXISTS revision ON rtp_item TYPE int;
 
 // What the Statement of Applicability reads of each risk, beside its state: the controls its
 // treatment selects, one per line (NONE on rows written before this migration, which are read
-// whole). And tasks, given by people or by the engine.
+// whole). Tasks, given by people or by the engine; internal audits and nonconformities.
 const ORGANISATION_V6: &str = r#"
 DEFINE FIELD IF NOT EXISTS treated_controls ON risk TYPE option<string>;
 
 DEFINE TABLE IF NOT EXISTS task SCHEMAFULL;
 DEFINE FIELD IF NOT EXISTS data ON task TYPE string;
 DEFINE FIELD IF NOT EXISTS revision ON task TYPE int;
+
+DEFINE TABLE IF NOT EXISTS internal_audit SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON internal_audit TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON internal_audit TYPE int;
+
+DEFINE TABLE IF NOT EXISTS nonconformity SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON nonconformity TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON nonconformity TYPE int;
 "#;
 
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a

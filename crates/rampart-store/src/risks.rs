@@ -18,8 +18,11 @@ pub enum Table {
     Party,
     ControlRecord,
     RtpItem,
-    /// Tasks keep the same shape (state as JSON beside its revision), so they share this code.
+    /// Tasks, internal audits and nonconformities keep the same shape (state as JSON beside its
+    /// revision), so they share this code.
     Task,
+    InternalAudit,
+    Nonconformity,
 }
 
 impl Table {
@@ -31,6 +34,8 @@ impl Table {
             Table::ControlRecord => "control_record",
             Table::RtpItem => "rtp_item",
             Table::Task => "task",
+            Table::InternalAudit => "internal_audit",
+            Table::Nonconformity => "nonconformity",
         }
     }
 }
