@@ -88,6 +88,12 @@ pub enum Command {
     /// Tasks: yours, the ones you gave, overdue ones; give, complete, cancel; generate what is due.
     #[command(subcommand)]
     Task(TaskCmd),
+    /// Internal audits (9.2): plan, record the checklist, raise findings, close.
+    #[command(subcommand, name = "internal-audit", alias = "ia")]
+    InternalAudit(InternalAuditCmd),
+    /// Nonconformities and corrective actions (10.2).
+    #[command(subcommand, name = "nonconformity", alias = "nc")]
+    Nonconformity(NonconformityCmd),
     /// The server's clock; a server started with --simulated-clock can be moved forward.
     #[command(subcommand)]
     Clock(ClockCmd),
@@ -159,6 +165,109 @@ pub enum TaskCmd {
     },
     /// Generate now what is due (the server does it every minute).
     Generate,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InternalAuditCmd {
+    List,
+    /// One audit with its checklist and findings.
+    Show {
+        id: String,
+    },
+    /// Plan an audit of a department against requirements of an installed framework.
+    Plan {
+        id: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "iso27001-2022")]
+        framework: String,
+        /// Requirements or controls in scope (repeatable; none: every clause).
+        #[arg(long = "scope", value_delimiter = ',')]
+        scope: Vec<String>,
+        #[arg(long)]
+        department: String,
+        #[arg(long)]
+        auditor: String,
+        #[arg(long)]
+        start: String,
+        #[arg(long)]
+        end: String,
+    },
+    /// Record a checklist line: conform, nonconform, observation, not-audited.
+    Record {
+        id: String,
+        requirement: String,
+        result: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Raise a finding: major, minor, observation, opportunity.
+    Finding {
+        id: String,
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        requirement: String,
+        #[arg(long)]
+        description: String,
+        #[arg(long)]
+        evidence: String,
+    },
+    Close {
+        id: String,
+        #[arg(long)]
+        conclusion: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NonconformityCmd {
+    List,
+    Show {
+        id: String,
+    },
+    /// Report a nonconformity (source: audit, incident, review, complaint, other).
+    Raise {
+        #[arg(long)]
+        source: String,
+        #[arg(long)]
+        description: String,
+        #[arg(long, default_value = "")]
+        requirement: String,
+        #[arg(long, default_value = "")]
+        source_ref: String,
+        #[arg(long, default_value = "")]
+        id: String,
+    },
+    RootCause {
+        id: String,
+        cause: String,
+    },
+    /// Plan a corrective action (after the root cause).
+    Action {
+        id: String,
+        #[arg(long)]
+        description: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        due: String,
+    },
+    /// Record a corrective action done (its owner).
+    Done {
+        id: String,
+        action: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Verify effectiveness: closes it, or with --not-effective sends it back for new actions.
+    Verify {
+        id: String,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        not_effective: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

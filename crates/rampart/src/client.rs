@@ -120,6 +120,13 @@ impl Client {
             self.channel.clone(),
         )
     }
+    pub fn internal_audits(
+        &self,
+    ) -> rampart_proto::v1::internal_audit_service_client::InternalAuditServiceClient<Channel> {
+        rampart_proto::v1::internal_audit_service_client::InternalAuditServiceClient::new(
+            self.channel.clone(),
+        )
+    }
     pub fn plugins(
         &self,
     ) -> rampart_proto::v1::plugin_service_client::PluginServiceClient<Channel> {

@@ -66,6 +66,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Project { framework } => {
             crate::operations::run_project(&client, &framework, as_json).await?
         }
+        Command::InternalAudit(cmd) => crate::audits::run_audit(&client, cmd, as_json).await?,
+        Command::Nonconformity(cmd) => crate::audits::run_nc(&client, cmd, as_json).await?,
         Command::Clock(cmd) => crate::operations::run_clock(&client, cmd, as_json).await?,
         Command::Estimate {
             employees,

@@ -1,5 +1,6 @@
 //! `rampart`: the engine's server (`rampart serve`) and a client for every API area.
 
+mod audits;
 mod cli;
 mod client;
 mod commands;

@@ -1,0 +1,381 @@
+//! `rampart internal-audit|nonconformity …`: internal audits and the corrective-action cycle.
+
+use rampart_proto::v1 as pb;
+
+use crate::cli::{InternalAuditCmd, NonconformityCmd};
+use crate::client::{Client, explain};
+use crate::output::{json, record, table};
+
+fn show_audit(a: &pb::InternalAudit, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(a);
+    }
+    let p = a.plan.clone().unwrap_or_default();
+    record(&[
+        ("audit", format!("{} — {}", a.id, p.title)),
+        ("status", a.status.clone()),
+        ("department", p.department),
+        ("auditor", p.auditor),
+        ("dates", format!("{} – {}", &p.start[..10], &p.end[..10])),
+        ("framework", p.framework),
+        ("conclusion", a.conclusion.clone()),
+        ("revision", a.revision.to_string()),
+    ]);
+    table(
+        &["requirement", "title", "result", "note"],
+        a.checklist
+            .iter()
+            .map(|i| {
+                vec![
+                    i.requirement.clone(),
+                    i.title.clone(),
+                    i.result.clone(),
+                    i.note.clone(),
+                ]
+            })
+            .collect(),
+    );
+    if !a.findings.is_empty() {
+        table(
+            &[
+                "finding",
+                "kind",
+                "requirement",
+                "description",
+                "nonconformity",
+            ],
+            a.findings
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.id.clone(),
+                        f.kind.clone(),
+                        f.requirement.clone(),
+                        f.description.clone(),
+                        f.nonconformity.clone(),
+                    ]
+                })
+                .collect(),
+        );
+    }
+    Ok(())
+}
+
+async fn audit(client: &Client, id: &str) -> anyhow::Result<pb::InternalAudit> {
+    Ok(client
+        .internal_audits()
+        .get_audit(client.req(pb::GetAuditRequest { id: id.into() }))
+        .await
+        .map_err(explain)?
+        .into_inner())
+}
+
+pub async fn run_audit(
+    client: &Client,
+    cmd: InternalAuditCmd,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let mut svc = client.internal_audits();
+    let a = match cmd {
+        InternalAuditCmd::List => {
+            let list = svc
+                .list_audits(client.req(pb::ListAuditsRequest {}))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if as_json {
+                return json(&list);
+            }
+            table(
+                &[
+                    "id",
+                    "title",
+                    "department",
+                    "auditor",
+                    "start",
+                    "status",
+                    "findings",
+                ],
+                list.audits
+                    .iter()
+                    .map(|a| {
+                        let p = a.plan.clone().unwrap_or_default();
+                        vec![
+                            a.id.clone(),
+                            p.title,
+                            p.department,
+                            p.auditor,
+                            p.start.get(..10).unwrap_or_default().to_string(),
+                            a.status.clone(),
+                            a.findings.len().to_string(),
+                        ]
+                    })
+                    .collect(),
+            );
+            return Ok(());
+        }
+        InternalAuditCmd::Show { id } => audit(client, &id).await?,
+        InternalAuditCmd::Plan {
+            id,
+            title,
+            framework,
+            scope,
+            department,
+            auditor,
+            start,
+            end,
+        } => svc
+            .plan_audit(client.req(pb::PlanAuditRequest {
+                id,
+                plan: Some(pb::AuditPlan {
+                    title,
+                    framework,
+                    scope,
+                    department,
+                    auditor,
+                    start,
+                    end,
+                }),
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner(),
+        InternalAuditCmd::Record {
+            id,
+            requirement,
+            result,
+            note,
+        } => {
+            let now = audit(client, &id).await?;
+            svc.record_checklist_item(client.req(pb::RecordChecklistItemRequest {
+                id,
+                expected_revision: now.revision,
+                requirement,
+                result,
+                note,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner()
+        }
+        InternalAuditCmd::Finding {
+            id,
+            kind,
+            requirement,
+            description,
+            evidence,
+        } => {
+            let now = audit(client, &id).await?;
+            let r = svc
+                .raise_finding(client.req(pb::RaiseFindingRequest {
+                    id,
+                    expected_revision: now.revision,
+                    kind,
+                    requirement,
+                    description,
+                    evidence,
+                }))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if let (Some(n), false) = (&r.nonconformity, as_json) {
+                println!(
+                    "Recorded as nonconformity {}: `rampart nc root-cause {} \"…\"` next.",
+                    n.id, n.id
+                );
+            }
+            r.audit.unwrap_or_default()
+        }
+        InternalAuditCmd::Close { id, conclusion } => {
+            let now = audit(client, &id).await?;
+            svc.close_audit(client.req(pb::CloseAuditRequest {
+                id,
+                expected_revision: now.revision,
+                conclusion,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner()
+        }
+    };
+    show_audit(&a, as_json)
+}
+
+fn show_nc(n: &pb::Nonconformity, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(n);
+    }
+    record(&[
+        ("nonconformity", n.id.clone()),
+        ("status", n.status.clone()),
+        ("source", format!("{} {}", n.source, n.source_ref)),
+        ("requirement", n.requirement.clone()),
+        ("description", n.description.clone()),
+        ("root cause", n.root_cause.clone()),
+        ("revision", n.revision.to_string()),
+    ]);
+    if !n.actions.is_empty() {
+        table(
+            &["action", "description", "owner", "due", "done"],
+            n.actions
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.id.clone(),
+                        a.description.clone(),
+                        a.owner.clone(),
+                        format!(
+                            "{}{}",
+                            a.due.get(..10).unwrap_or_default(),
+                            if a.overdue { " OVERDUE" } else { "" }
+                        ),
+                        a.done_at.get(..10).unwrap_or_default().to_string(),
+                    ]
+                })
+                .collect(),
+        );
+    }
+    for v in &n.verifications {
+        println!(
+            "verified by {} at {}: {} — {}",
+            v.by,
+            v.at,
+            if v.effective {
+                "effective"
+            } else {
+                "not effective"
+            },
+            v.note
+        );
+    }
+    Ok(())
+}
+
+async fn nc(client: &Client, id: &str) -> anyhow::Result<pb::Nonconformity> {
+    Ok(client
+        .internal_audits()
+        .get_nonconformity(client.req(pb::GetNonconformityRequest { id: id.into() }))
+        .await
+        .map_err(explain)?
+        .into_inner())
+}
+
+pub async fn run_nc(client: &Client, cmd: NonconformityCmd, as_json: bool) -> anyhow::Result<()> {
+    let mut svc = client.internal_audits();
+    let n = match cmd {
+        NonconformityCmd::List => {
+            let list = svc
+                .list_nonconformities(client.req(pb::ListNonconformitiesRequest {}))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if as_json {
+                return json(&list);
+            }
+            table(
+                &[
+                    "id",
+                    "source",
+                    "status",
+                    "requirement",
+                    "description",
+                    "actions",
+                ],
+                list.nonconformities
+                    .iter()
+                    .map(|n| {
+                        vec![
+                            n.id.clone(),
+                            n.source.clone(),
+                            n.status.clone(),
+                            n.requirement.clone(),
+                            n.description.clone(),
+                            format!(
+                                "{}/{} done",
+                                n.actions.iter().filter(|a| !a.done_at.is_empty()).count(),
+                                n.actions.len()
+                            ),
+                        ]
+                    })
+                    .collect(),
+            );
+            return Ok(());
+        }
+        NonconformityCmd::Show { id } => nc(client, &id).await?,
+        NonconformityCmd::Raise {
+            source,
+            description,
+            requirement,
+            source_ref,
+            id,
+        } => svc
+            .raise_nonconformity(client.req(pb::RaiseNonconformityRequest {
+                id,
+                source,
+                source_ref,
+                description,
+                requirement,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner(),
+        NonconformityCmd::RootCause { id, cause } => {
+            let now = nc(client, &id).await?;
+            svc.set_root_cause(client.req(pb::SetRootCauseRequest {
+                id,
+                expected_revision: now.revision,
+                root_cause: cause,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner()
+        }
+        NonconformityCmd::Action {
+            id,
+            description,
+            owner,
+            due,
+        } => {
+            let now = nc(client, &id).await?;
+            svc.add_corrective_action(client.req(pb::AddCorrectiveActionRequest {
+                id,
+                expected_revision: now.revision,
+                description,
+                owner,
+                due,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner()
+        }
+        NonconformityCmd::Done { id, action, note } => {
+            let now = nc(client, &id).await?;
+            svc.complete_corrective_action(client.req(pb::CompleteCorrectiveActionRequest {
+                id,
+                expected_revision: now.revision,
+                action,
+                note,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner()
+        }
+        NonconformityCmd::Verify {
+            id,
+            note,
+            not_effective,
+        } => {
+            let now = nc(client, &id).await?;
+            svc.verify_effectiveness(client.req(pb::VerifyEffectivenessRequest {
+                id,
+                expected_revision: now.revision,
+                effective: !not_effective,
+                note,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner()
+        }
+    };
+    show_nc(&n, as_json)
+}
