@@ -291,6 +291,14 @@ impl Client {
             self.channel.clone(),
         )
     }
+    pub fn management_reviews(
+        &self,
+    ) -> rampart_proto::v1::management_review_service_client::ManagementReviewServiceClient<Channel>
+    {
+        rampart_proto::v1::management_review_service_client::ManagementReviewServiceClient::new(
+            self.channel.clone(),
+        )
+    }
     pub fn internal_audits(
         &self,
     ) -> rampart_proto::v1::internal_audit_service_client::InternalAuditServiceClient<Channel> {

@@ -818,3 +818,175 @@ async fn an_audit_finding_becomes_a_nonconformity_corrected_verified_and_closed(
         .unwrap_err();
     assert_eq!(e.code(), Code::Aborted);
 }
+
+#[tokio::test]
+async fn a_management_review_sees_the_engines_real_numbers_and_its_actions_become_tasks() {
+    let server = Server::with_plugins();
+    let (maria, bob, dana) = organisation(&server, "acme").await;
+    let olivia = add_user(
+        &server,
+        "acme",
+        "olivia",
+        &["top-management"],
+        "Board",
+        "CEO",
+    )
+    .await;
+    maria
+        .frameworks()
+        .install_framework(maria.req(pb::InstallFrameworkRequest {
+            framework: "iso27001-2022".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    // Two open nonconformities, one overdue task.
+    for (id, what) in [
+        ("nc-laptop", "Laptop lost unencrypted"),
+        ("nc-visitor", "Visitor unescorted"),
+    ] {
+        bob.internal_audits()
+            .raise_nonconformity(bob.req(pb::RaiseNonconformityRequest {
+                id: id.into(),
+                source: "incident".into(),
+                source_ref: String::new(),
+                description: what.into(),
+                requirement: String::new(),
+            }))
+            .await
+            .unwrap();
+    }
+    maria
+        .tasks()
+        .create_task(maria.req(pb::CreateTaskRequest {
+            id: "late".into(),
+            fields: Some(pb::TaskFields {
+                title: "Renew the penetration test".into(),
+                assignee: "bob".into(),
+                due: "2020-01-01".into(),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .unwrap();
+    let step_15 = || {
+        let c = maria.clone();
+        async move {
+            c.implementation()
+                .get_implementation_project(c.req(pb::GetImplementationProjectRequest {
+                    framework: "iso27001-2022".into(),
+                }))
+                .await
+                .unwrap()
+                .into_inner()
+                .steps
+                .into_iter()
+                .find(|s| s.order == 15)
+                .unwrap()
+        }
+    };
+    let before = step_15().await;
+
+    // Employees and auditors do not hold reviews.
+    for c in [&bob, &dana] {
+        let e = c
+            .management_reviews()
+            .hold_management_review(c.req(pb::HoldManagementReviewRequest {
+                id: "x".into(),
+                title: "x".into(),
+                attendees: vec!["olivia".into()],
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::PermissionDenied);
+    }
+    let review = olivia
+        .management_reviews()
+        .hold_management_review(olivia.req(pb::HoldManagementReviewRequest {
+            id: "mr-2027".into(),
+            title: "Management review 2027".into(),
+            attendees: vec!["olivia".into(), "maria".into()],
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let i = review.inputs.clone().unwrap();
+    assert_eq!(i.nonconformities_open, 2);
+    assert_eq!(i.tasks_overdue, 1);
+    assert_eq!((i.objectives, i.objectives_met), (0, 0));
+    assert!(
+        i.objectives_note.contains("not tracked"),
+        "{}",
+        i.objectives_note
+    );
+    assert_eq!(i.readiness.len(), 1);
+    assert!(
+        i.readiness[0].starts_with("iso27001-2022 "),
+        "{:?}",
+        i.readiness
+    );
+
+    // Outputs: a decision, and an action that becomes bob's task.
+    let e = olivia
+        .management_reviews()
+        .record_review_outputs(olivia.req(pb::RecordReviewOutputsRequest {
+            id: review.id.clone(),
+            expected_revision: review.revision,
+            decisions: vec![],
+            actions: vec![],
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    let closed = olivia
+        .management_reviews()
+        .record_review_outputs(olivia.req(pb::RecordReviewOutputsRequest {
+            id: review.id.clone(),
+            expected_revision: review.revision,
+            decisions: vec!["Encrypt every laptop by the end of the quarter".into()],
+            actions: vec![pb::ReviewAction {
+                description: "Roll out disk encryption".into(),
+                owner: "bob".into(),
+                due: "2099-03-31".into(),
+                task: String::new(),
+            }],
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!closed.closed_at.is_empty());
+    let task = &closed.actions[0].task;
+    let bobs = tasks(&bob, "mine", false).await;
+    let t = bobs
+        .iter()
+        .find(|t| &t.id == task)
+        .expect("the action is a task");
+    assert_eq!(link(t), "review:mr-2027");
+    assert_eq!(t.origin, "management-review");
+    // The checklist's step 15 moves with the closed review.
+    assert!(step_15().await.percent > before.percent);
+
+    // The next review sees the previous review's action still open.
+    let next = maria
+        .management_reviews()
+        .hold_management_review(maria.req(pb::HoldManagementReviewRequest {
+            id: "mr-2028".into(),
+            title: "Management review 2028".into(),
+            attendees: vec!["olivia".into()],
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let i = next.inputs.unwrap();
+    assert_eq!((i.previous_actions_open, i.previous_actions_done), (1, 0));
+    // The first review's inputs are frozen as they were.
+    let first = maria
+        .management_reviews()
+        .get_management_review(maria.req(pb::GetManagementReviewRequest {
+            id: "mr-2027".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.inputs.unwrap().previous_actions_open, 0);
+}

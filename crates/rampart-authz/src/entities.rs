@@ -239,6 +239,10 @@ pub enum Resource {
         /// Owners of its corrective actions.
         action_owners: Vec<String>,
     },
+    /// Management reviews (9.3): holding one, recording its outputs, reading them.
+    ManagementReviews {
+        organisation: String,
+    },
     /// The organisation's tasks as a whole: giving tasks, listing, generating what is due.
     TaskList {
         organisation: String,
@@ -309,6 +313,9 @@ impl Resource {
                 organisation, id, ..
             } => uid("Rampart::Risk", &format!("{organisation}/{id}")),
             Resource::Platform => uid("Rampart::Platform", "server"),
+            Resource::ManagementReviews { organisation } => {
+                uid("Rampart::ManagementReviews", organisation)
+            }
             Resource::AuditProgramme { organisation } => {
                 uid("Rampart::AuditProgramme", organisation)
             }
@@ -346,6 +353,7 @@ impl Resource {
             "risk-register" => Resource::RiskRegister { organisation },
             "task-list" => Resource::TaskList { organisation },
             "platform" => Resource::Platform,
+            "management-reviews" => Resource::ManagementReviews { organisation },
             "audit-programme" => Resource::AuditProgramme { organisation },
             "nonconformity-register" => Resource::NonconformityRegister { organisation },
             _ => return None,
@@ -372,6 +380,7 @@ impl Resource {
             | Resource::TaskList { organisation }
             | Resource::Task { organisation, .. }
             | Resource::AuditProgramme { organisation }
+            | Resource::ManagementReviews { organisation }
             | Resource::InternalAudit { organisation, .. }
             | Resource::NonconformityRegister { organisation }
             | Resource::Nonconformity { organisation, .. } => organisation,
@@ -434,6 +443,7 @@ impl Resource {
             | Resource::RiskRegister { organisation }
             | Resource::TaskList { organisation }
             | Resource::AuditProgramme { organisation }
+            | Resource::ManagementReviews { organisation }
             | Resource::NonconformityRegister { organisation } => {
                 one(vec![("organisation", s(organisation))])
             }

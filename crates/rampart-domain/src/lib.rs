@@ -17,6 +17,7 @@ pub mod framework;
 pub mod interested_party;
 pub mod internal_audit;
 pub mod invalid;
+pub mod management_review;
 pub mod nonconformity;
 pub mod organisation;
 pub mod risk;

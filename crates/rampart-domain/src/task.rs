@@ -103,6 +103,7 @@ pub const ORIGIN_GIVEN: &str = "given";
 pub const ORIGIN_DOCUMENT_REVIEW: &str = "document-review";
 pub const ORIGIN_RISK_REASSESSMENT: &str = "risk-reassessment";
 pub const ORIGIN_CORRECTIVE_ACTION: &str = "corrective-action";
+pub const ORIGIN_MANAGEMENT_REVIEW: &str = "management-review";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {

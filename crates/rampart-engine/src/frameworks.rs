@@ -683,7 +683,9 @@ impl Engine {
                 value: value.to_string(),
             });
         }
-        for (name, value) in crate::internal_audits::audit_facts(db, &now).await? {
+        let mut operation_facts = crate::internal_audits::audit_facts(db, &now).await?;
+        operation_facts.extend(crate::management_reviews::review_facts(db, &now).await?);
+        for (name, value) in operation_facts {
             s.facts.push(Attribute {
                 name: name.into(),
                 value: value.to_string(),

@@ -16,6 +16,7 @@ mod error;
 mod frameworks;
 mod implementation;
 mod internal_audits;
+mod management_reviews;
 mod organisations;
 mod plugins;
 mod risk_reports;

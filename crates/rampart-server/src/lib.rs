@@ -23,6 +23,7 @@ use rampart_proto::v1::document_service_server::DocumentServiceServer;
 use rampart_proto::v1::framework_service_server::FrameworkServiceServer;
 use rampart_proto::v1::implementation_service_server::ImplementationServiceServer;
 use rampart_proto::v1::internal_audit_service_server::InternalAuditServiceServer;
+use rampart_proto::v1::management_review_service_server::ManagementReviewServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
 use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::policy_service_server::PolicyServiceServer;
@@ -101,6 +102,9 @@ pub async fn serve(
     health
         .set_serving::<InternalAuditServiceServer<operations::Audits>>()
         .await;
+    health
+        .set_serving::<ManagementReviewServiceServer<operations::Reviews>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -159,6 +163,9 @@ pub async fn serve(
             operations::Implementation(engine.clone()),
         ))
         .add_service(InternalAuditServiceServer::new(operations::Audits(
+            engine.clone(),
+        )))
+        .add_service(ManagementReviewServiceServer::new(operations::Reviews(
             engine.clone(),
         )))
         .add_service(PluginServiceServer::new(plugins::Plugins(engine)))

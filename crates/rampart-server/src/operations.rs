@@ -3,6 +3,7 @@
 
 use rampart_engine::domain::estimate::{self, Range};
 use rampart_engine::domain::internal_audit::{AuditPlan, InternalAudit};
+use rampart_engine::domain::management_review::{ManagementReview, ReviewAction};
 use rampart_engine::domain::nonconformity::Nonconformity;
 use rampart_engine::domain::task::{Task, TaskFields, TaskLink};
 use rampart_engine::{ClockView, Engine, ImplementationProject, NonconformityStep, TaskView};
@@ -607,5 +608,125 @@ impl pb::internal_audit_service_server::InternalAuditService for Audits {
             },
         )
         .await
+    }
+}
+
+pub struct Reviews(pub Engine);
+
+fn review_out(r: ManagementReview) -> pb::ManagementReview {
+    let i = r.inputs;
+    pb::ManagementReview {
+        id: r.id,
+        title: r.title,
+        attendees: r.attendees,
+        held_at: r.held_at,
+        held_by: r.held_by,
+        inputs: Some(pb::ReviewInputs {
+            previous_actions_open: i.previous_actions_open,
+            previous_actions_done: i.previous_actions_done,
+            interested_parties: i.interested_parties,
+            party_requirements: i.party_requirements,
+            nonconformities_open: i.nonconformities_open,
+            nonconformities_closed: i.nonconformities_closed,
+            corrective_actions_overdue: i.corrective_actions_overdue,
+            tasks_overdue: i.tasks_overdue,
+            document_reviews_overdue: i.document_reviews_overdue,
+            audits_closed: i.audits_closed,
+            major_nonconformities_found: i.major_nonconformities_found,
+            minor_nonconformities_found: i.minor_nonconformities_found,
+            observations_found: i.observations_found,
+            objectives: i.objectives,
+            objectives_met: i.objectives_met,
+            objectives_note: i.objectives_note,
+            risks_assessed: i.risks_assessed,
+            risks_above_criterion: i.risks_above_criterion,
+            residual_risks_not_accepted: i.residual_risks_not_accepted,
+            treatment_plan_items: i.treatment_plan_items,
+            treatment_plan_implemented: i.treatment_plan_implemented,
+            treatment_plan_overdue: i.treatment_plan_overdue,
+            readiness: i.readiness,
+        }),
+        decisions: r.decisions,
+        actions: r
+            .actions
+            .into_iter()
+            .map(|a| pb::ReviewAction {
+                description: a.description,
+                owner: a.owner,
+                due: a.due,
+                task: a.task,
+            })
+            .collect(),
+        closed_at: r.closed_at,
+        revision: r.revision,
+    }
+}
+
+#[tonic::async_trait]
+impl pb::management_review_service_server::ManagementReviewService for Reviews {
+    async fn hold_management_review(
+        &self,
+        req: Request<pb::HoldManagementReviewRequest>,
+    ) -> Res<pb::ManagementReview> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let review = self
+            .0
+            .hold_management_review(&c, &org, &r.id, &r.title, &r.attendees)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(review_out(review)))
+    }
+
+    async fn get_management_review(
+        &self,
+        req: Request<pb::GetManagementReviewRequest>,
+    ) -> Res<pb::ManagementReview> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let review = self
+            .0
+            .get_management_review(&c, &org, &req.get_ref().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(review_out(review)))
+    }
+
+    async fn list_management_reviews(
+        &self,
+        req: Request<pb::ListManagementReviewsRequest>,
+    ) -> Res<pb::ListManagementReviewsResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let list = self
+            .0
+            .list_management_reviews(&c, &org)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ListManagementReviewsResponse {
+            reviews: list.into_iter().map(review_out).collect(),
+        }))
+    }
+
+    async fn record_review_outputs(
+        &self,
+        req: Request<pb::RecordReviewOutputsRequest>,
+    ) -> Res<pb::ManagementReview> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let actions = r
+            .actions
+            .into_iter()
+            .map(|a| ReviewAction {
+                description: a.description,
+                owner: a.owner,
+                due: a.due,
+                task: String::new(),
+            })
+            .collect();
+        let review = self
+            .0
+            .record_review_outputs(&c, &org, &r.id, r.expected_revision, &r.decisions, actions)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(review_out(review)))
     }
 }

@@ -325,7 +325,8 @@ DEFINE FIELD IF NOT EXISTS revision ON rtp_item TYPE int;
 
 // What the Statement of Applicability reads of each risk, beside its state: the controls its
 // treatment selects, one per line (NONE on rows written before this migration, which are read
-// whole). Tasks, given by people or by the engine; internal audits and nonconformities.
+// whole). Tasks, given by people or by the engine; internal audits, nonconformities and
+// management reviews.
 const ORGANISATION_V6: &str = r#"
 DEFINE FIELD IF NOT EXISTS treated_controls ON risk TYPE option<string>;
 
@@ -340,6 +341,10 @@ DEFINE FIELD IF NOT EXISTS revision ON internal_audit TYPE int;
 DEFINE TABLE IF NOT EXISTS nonconformity SCHEMAFULL;
 DEFINE FIELD IF NOT EXISTS data ON nonconformity TYPE string;
 DEFINE FIELD IF NOT EXISTS revision ON nonconformity TYPE int;
+
+DEFINE TABLE IF NOT EXISTS management_review SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON management_review TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON management_review TYPE int;
 "#;
 
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a

@@ -18,11 +18,12 @@ pub enum Table {
     Party,
     ControlRecord,
     RtpItem,
-    /// Tasks, internal audits and nonconformities keep the same shape (state as JSON beside its
+    /// Tasks, internal audits, nonconformities and management reviews keep the same shape (state as JSON beside its
     /// revision), so they share this code.
     Task,
     InternalAudit,
     Nonconformity,
+    ManagementReview,
 }
 
 impl Table {
@@ -36,6 +37,7 @@ impl Table {
             Table::Task => "task",
             Table::InternalAudit => "internal_audit",
             Table::Nonconformity => "nonconformity",
+            Table::ManagementReview => "management_review",
         }
     }
 }

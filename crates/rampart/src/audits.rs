@@ -1,8 +1,11 @@
-//! `rampart internal-audit|nonconformity …`: internal audits and the corrective-action cycle.
+//! `rampart internal-audit|nonconformity|management-review …`: internal audits, the
+//! corrective-action cycle and management reviews.
 
 use rampart_proto::v1 as pb;
 
-use crate::cli::{InternalAuditCmd, NonconformityCmd};
+use anyhow::bail;
+
+use crate::cli::{InternalAuditCmd, ManagementReviewCmd, NonconformityCmd};
 use crate::client::{Client, explain};
 use crate::output::{json, record, table};
 
@@ -378,4 +381,189 @@ pub async fn run_nc(client: &Client, cmd: NonconformityCmd, as_json: bool) -> an
         }
     };
     show_nc(&n, as_json)
+}
+
+fn show_review(r: &pb::ManagementReview, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(r);
+    }
+    let i = r.inputs.clone().unwrap_or_default();
+    record(&[
+        ("review", format!("{} — {}", r.id, r.title)),
+        ("held", format!("{} by {}", r.held_at, r.held_by)),
+        ("attendees", r.attendees.join(", ")),
+        ("closed", r.closed_at.clone()),
+        ("revision", r.revision.to_string()),
+    ]);
+    table(
+        &["9.3.2 input", "as the engine counted it"],
+        vec![
+            vec![
+                "actions of previous reviews".into(),
+                format!(
+                    "{} open, {} done",
+                    i.previous_actions_open, i.previous_actions_done
+                ),
+            ],
+            vec![
+                "interested parties".into(),
+                format!(
+                    "{} with {} requirements",
+                    i.interested_parties, i.party_requirements
+                ),
+            ],
+            vec![
+                "nonconformities".into(),
+                format!(
+                    "{} open, {} closed; {} corrective actions overdue",
+                    i.nonconformities_open, i.nonconformities_closed, i.corrective_actions_overdue
+                ),
+            ],
+            vec![
+                "monitoring".into(),
+                format!(
+                    "{} tasks overdue, {} document reviews overdue",
+                    i.tasks_overdue, i.document_reviews_overdue
+                ),
+            ],
+            vec![
+                "audit results".into(),
+                format!(
+                    "{} audits closed: {} major, {} minor, {} observations",
+                    i.audits_closed,
+                    i.major_nonconformities_found,
+                    i.minor_nonconformities_found,
+                    i.observations_found
+                ),
+            ],
+            vec![
+                "objectives".into(),
+                if i.objectives == 0 {
+                    i.objectives_note.clone()
+                } else {
+                    format!("{} of {} met", i.objectives_met, i.objectives)
+                },
+            ],
+            vec![
+                "risks".into(),
+                format!(
+                    "{} assessed, {} above the criterion, {} residual not accepted",
+                    i.risks_assessed, i.risks_above_criterion, i.residual_risks_not_accepted
+                ),
+            ],
+            vec![
+                "treatment plan".into(),
+                format!(
+                    "{} of {} implemented, {} overdue",
+                    i.treatment_plan_implemented, i.treatment_plan_items, i.treatment_plan_overdue
+                ),
+            ],
+            vec!["readiness".into(), i.readiness.join(", ")],
+        ],
+    );
+    for d in &r.decisions {
+        println!("decision: {d}");
+    }
+    for a in &r.actions {
+        println!(
+            "action: {} — {} by {} (task {})",
+            a.description,
+            a.owner,
+            a.due.get(..10).unwrap_or_default(),
+            a.task
+        );
+    }
+    Ok(())
+}
+
+pub async fn run_review(
+    client: &Client,
+    cmd: ManagementReviewCmd,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let mut svc = client.management_reviews();
+    let get = |id: String| {
+        let mut svc = client.management_reviews();
+        async move {
+            svc.get_management_review(client.req(pb::GetManagementReviewRequest { id }))
+                .await
+                .map_err(explain)
+                .map(|r| r.into_inner())
+        }
+    };
+    let r = match cmd {
+        ManagementReviewCmd::List => {
+            let list = svc
+                .list_management_reviews(client.req(pb::ListManagementReviewsRequest {}))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if as_json {
+                return json(&list);
+            }
+            table(
+                &["id", "title", "held", "closed", "decisions", "actions"],
+                list.reviews
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.id.clone(),
+                            r.title.clone(),
+                            r.held_at.get(..10).unwrap_or_default().to_string(),
+                            r.closed_at.get(..10).unwrap_or_default().to_string(),
+                            r.decisions.len().to_string(),
+                            r.actions.len().to_string(),
+                        ]
+                    })
+                    .collect(),
+            );
+            return Ok(());
+        }
+        ManagementReviewCmd::Show { id } => get(id).await?,
+        ManagementReviewCmd::Hold {
+            id,
+            title,
+            attendees,
+        } => svc
+            .hold_management_review(client.req(pb::HoldManagementReviewRequest {
+                id,
+                title,
+                attendees,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner(),
+        ManagementReviewCmd::Decide {
+            id,
+            decisions,
+            actions,
+        } => {
+            let mut parsed = Vec::new();
+            for a in actions {
+                let mut parts = a.splitn(3, ':');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(owner), Some(due), Some(description)) => parsed.push(pb::ReviewAction {
+                        owner: owner.into(),
+                        due: due.into(),
+                        description: description.into(),
+                        task: String::new(),
+                    }),
+                    _ => bail!(
+                        "--action: write OWNER:DUE:DESCRIPTION, e.g. bob:2027-06-30:Encrypt laptops"
+                    ),
+                }
+            }
+            let now = get(id.clone()).await?;
+            svc.record_review_outputs(client.req(pb::RecordReviewOutputsRequest {
+                id,
+                expected_revision: now.revision,
+                decisions,
+                actions: parsed,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner()
+        }
+    };
+    show_review(&r, as_json)
 }

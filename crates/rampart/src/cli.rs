@@ -94,6 +94,9 @@ pub enum Command {
     /// Nonconformities and corrective actions (10.2).
     #[command(subcommand, name = "nonconformity", alias = "nc")]
     Nonconformity(NonconformityCmd),
+    /// Management reviews (9.3): inputs compiled from the engine's records, decisions, actions.
+    #[command(subcommand, name = "management-review", alias = "mr")]
+    ManagementReview(ManagementReviewCmd),
     /// The server's clock; a server started with --simulated-clock can be moved forward.
     #[command(subcommand)]
     Clock(ClockCmd),
@@ -267,6 +270,33 @@ pub enum NonconformityCmd {
         note: String,
         #[arg(long)]
         not_effective: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ManagementReviewCmd {
+    List,
+    Show {
+        id: String,
+    },
+    /// Hold a review: its inputs are compiled now from the engine's records.
+    Hold {
+        id: String,
+        #[arg(long)]
+        title: String,
+        /// Who took part (user ids, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        attendees: Vec<String>,
+    },
+    /// Record the decisions and actions (each becomes a task) and close the review.
+    Decide {
+        id: String,
+        /// A decision (repeatable).
+        #[arg(long = "decision")]
+        decisions: Vec<String>,
+        /// An action as OWNER:DUE:DESCRIPTION (repeatable), e.g. bob:2027-06-30:Encrypt laptops.
+        #[arg(long = "action")]
+        actions: Vec<String>,
     },
 }
 
