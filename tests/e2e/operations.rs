@@ -41,6 +41,36 @@ fn due(t: &pb::Task) -> String {
     t.fields.as_ref().unwrap().due[..10].to_string()
 }
 
+async fn install_iso27001(c: &Client) {
+    c.frameworks()
+        .install_framework(c.req(pb::InstallFrameworkRequest {
+            framework: "iso27001-2022".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+}
+
+async fn project(c: &Client) -> pb::ImplementationProject {
+    c.implementation()
+        .get_implementation_project(c.req(pb::GetImplementationProjectRequest {
+            framework: "iso27001-2022".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// One step of the ISO/IEC 27001 checklist as it stands now.
+async fn project_step(c: &Client, order: u32) -> pb::ImplementationStep {
+    project(c)
+        .await
+        .steps
+        .into_iter()
+        .find(|s| s.order == order)
+        .unwrap()
+}
+
 /// Creates, approves and publishes a document owned by `owner` with a 12-month review period.
 async fn published_document(maria: &Client, bob: &Client, id: &str, owner: &str) {
     published(maria, bob, id, owner, "Access control policy", &[]).await
@@ -478,30 +508,11 @@ async fn the_estimate_gives_the_published_ranges_by_size() {
 async fn the_checklist_progress_follows_the_records() {
     let server = Server::with_plugins();
     let (maria, bob, _dana) = organisation(&server, "acme").await;
-    maria
-        .frameworks()
-        .install_framework(maria.req(pb::InstallFrameworkRequest {
-            framework: "iso27001-2022".into(),
-            ..Default::default()
-        }))
-        .await
-        .unwrap();
-    let project = || {
-        let c = maria.clone();
-        async move {
-            c.implementation()
-                .get_implementation_project(c.req(pb::GetImplementationProjectRequest {
-                    framework: "iso27001-2022".into(),
-                }))
-                .await
-                .unwrap()
-                .into_inner()
-        }
-    };
+    install_iso27001(&maria).await;
     let step = |p: &pb::ImplementationProject, order: u32| {
         p.steps.iter().find(|s| s.order == order).unwrap().clone()
     };
-    let before = project().await;
+    let before = project(&maria).await;
     assert_eq!(before.steps.len(), 16, "the 16-step checklist");
     assert_eq!(before.employees, 40);
     let scope = step(&before, 3);
@@ -531,7 +542,7 @@ async fn the_checklist_progress_follows_the_records() {
         &["iso27001-2022:4.3"],
     )
     .await;
-    let after = project().await;
+    let after = project(&maria).await;
     let scope = step(&after, 3);
     assert_eq!((scope.status.as_str(), scope.percent), ("done", 100.0));
     assert!(after.percent > before.percent);
@@ -565,14 +576,7 @@ async fn an_audit_finding_becomes_a_nonconformity_corrected_verified_and_closed(
     // maria (ISMS manager), bob and dana (an auditor) all work in Ops.
     let (maria, bob, dana) = organisation(&server, "acme").await;
     let quinn = add_user(&server, "acme", "quinn", &["auditor"], "Quality", "Auditor").await;
-    maria
-        .frameworks()
-        .install_framework(maria.req(pb::InstallFrameworkRequest {
-            framework: "iso27001-2022".into(),
-            ..Default::default()
-        }))
-        .await
-        .unwrap();
+    install_iso27001(&maria).await;
     let audits = |c: &Client| c.internal_audits();
     let plan = |auditor: &str| pb::PlanAuditRequest {
         id: format!("ops-{auditor}"),
@@ -610,23 +614,7 @@ async fn an_audit_finding_becomes_a_nonconformity_corrected_verified_and_closed(
         ["A.5.15", "A.8.13"]
     );
     assert!(a.checklist[1].title.to_lowercase().contains("backup"));
-    let project_step_14 = || {
-        let c = maria.clone();
-        async move {
-            c.implementation()
-                .get_implementation_project(c.req(pb::GetImplementationProjectRequest {
-                    framework: "iso27001-2022".into(),
-                }))
-                .await
-                .unwrap()
-                .into_inner()
-                .steps
-                .into_iter()
-                .find(|s| s.order == 14)
-                .unwrap()
-        }
-    };
-    let before = project_step_14().await;
+    let before = project_step(&maria, 14).await;
 
     // Only the assigned auditor records.
     let e = audits(&dana)
@@ -704,7 +692,7 @@ async fn an_audit_finding_becomes_a_nonconformity_corrected_verified_and_closed(
         .into_inner();
     assert_eq!(a.status, "closed");
     // The checklist's step 14 (internal audit) moves with the closed audit.
-    let after = project_step_14().await;
+    let after = project_step(&maria, 14).await;
     assert!(after.percent > before.percent, "{before:?} -> {after:?}");
 
     // 10.2: the root cause before any action.
@@ -832,14 +820,7 @@ async fn a_management_review_sees_the_engines_real_numbers_and_its_actions_becom
         "CEO",
     )
     .await;
-    maria
-        .frameworks()
-        .install_framework(maria.req(pb::InstallFrameworkRequest {
-            framework: "iso27001-2022".into(),
-            ..Default::default()
-        }))
-        .await
-        .unwrap();
+    install_iso27001(&maria).await;
     // Two open nonconformities, one overdue task.
     for (id, what) in [
         ("nc-laptop", "Laptop lost unencrypted"),
@@ -869,23 +850,7 @@ async fn a_management_review_sees_the_engines_real_numbers_and_its_actions_becom
         }))
         .await
         .unwrap();
-    let step_15 = || {
-        let c = maria.clone();
-        async move {
-            c.implementation()
-                .get_implementation_project(c.req(pb::GetImplementationProjectRequest {
-                    framework: "iso27001-2022".into(),
-                }))
-                .await
-                .unwrap()
-                .into_inner()
-                .steps
-                .into_iter()
-                .find(|s| s.order == 15)
-                .unwrap()
-        }
-    };
-    let before = step_15().await;
+    let before = project_step(&maria, 15).await;
 
     // Employees and auditors do not hold reviews.
     for c in [&bob, &dana] {
@@ -964,7 +929,7 @@ async fn a_management_review_sees_the_engines_real_numbers_and_its_actions_becom
     assert_eq!(link(t), "review:mr-2027");
     assert_eq!(t.origin, "management-review");
     // The checklist's step 15 moves with the closed review.
-    assert!(step_15().await.percent > before.percent);
+    assert!(project_step(&maria, 15).await.percent > before.percent);
 
     // The next review sees the previous review's action still open.
     let next = maria

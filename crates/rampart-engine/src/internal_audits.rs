@@ -219,12 +219,12 @@ impl Engine {
         let mut a = self.load_audit(&db, id).await?;
         let resource = self.audit_resource(&db, &org, &a).await?;
         self.authorize(caller, "internal-audit.record", &resource)?;
-        if a.revision != expected_revision {
-            return Err(EngineError::Conflict(format!(
-                "internal audit {} is at revision {}, the request named {expected_revision}: read it again and retry",
-                a.id, a.revision
-            )));
-        }
+        crate::organisations::check_revision(
+            "internal audit",
+            &a.id,
+            a.revision,
+            expected_revision,
+        )?;
         let mut change = Change::new();
         step(&mut a, &mut change, &rampart_store::now())?;
         store::replace(
@@ -435,12 +435,12 @@ impl Engine {
             NonconformityStep::Verify { .. } => "nonconformity.verify",
         };
         self.authorize(caller, action, &nc_resource(&org, &n))?;
-        if n.revision != expected_revision {
-            return Err(EngineError::Conflict(format!(
-                "nonconformity {} is at revision {}, the request named {expected_revision}: read it again and retry",
-                n.id, n.revision
-            )));
-        }
+        crate::organisations::check_revision(
+            "nonconformity",
+            &n.id,
+            n.revision,
+            expected_revision,
+        )?;
         let now = rampart_store::now();
         let mut closing = None;
         match step {
@@ -545,14 +545,7 @@ pub(crate) async fn audit_facts(
         .map(|a| a.closed_at.as_str())
         .max()
     {
-        let days = match (
-            rampart_domain::times::parse("closed_at", last),
-            rampart_domain::times::parse("now", now),
-        ) {
-            (Ok(a), Ok(b)) => (b - a).whole_days().max(0) as u64,
-            _ => 0,
-        };
-        facts.push(("days-since-internal-audit", days));
+        facts.push(("days-since-internal-audit", crate::days_between(last, now)));
     }
     let ncs: Vec<Nonconformity> = store::all(db, Table::Nonconformity).await?;
     let overdue: usize = ncs.iter().map(|n| n.overdue_actions(now)).sum();

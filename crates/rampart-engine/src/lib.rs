@@ -215,6 +215,17 @@ impl Engine {
     }
 }
 
+/// Whole days from one stored time to another (0 if either is not a time or `to` is earlier).
+pub(crate) fn days_between(from: &str, to: &str) -> u64 {
+    match (
+        rampart_domain::times::parse("from", from),
+        rampart_domain::times::parse("to", to),
+    ) {
+        (Ok(a), Ok(b)) => (b - a).whole_days().max(0) as u64,
+        _ => 0,
+    }
+}
+
 /// Page sizes: default and maximum.
 pub const DEFAULT_PAGE: usize = 100;
 pub const MAX_PAGE: usize = 1000;

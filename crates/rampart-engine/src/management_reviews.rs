@@ -197,12 +197,12 @@ impl Engine {
         let (org, db) = self.organisation_db(caller, org).await?;
         self.authorize(caller, "management-review.decide", &reviews(&org))?;
         let mut r = self.get_management_review(caller, &org, id).await?;
-        if r.revision != expected_revision {
-            return Err(EngineError::Conflict(format!(
-                "management review {} is at revision {}, the request named {expected_revision}: read it again and retry",
-                r.id, r.revision
-            )));
-        }
+        crate::organisations::check_revision(
+            "management review",
+            &r.id,
+            r.revision,
+            expected_revision,
+        )?;
         let now = rampart_store::now();
         r.record_outputs(decisions, actions, &now)?;
         let mut change = Change::new();
@@ -278,12 +278,8 @@ pub(crate) async fn review_facts(
     else {
         return Ok(vec![]);
     };
-    let days = match (
-        rampart_domain::times::parse("closed_at", last),
-        rampart_domain::times::parse("now", now),
-    ) {
-        (Ok(a), Ok(b)) => (b - a).whole_days().max(0) as u64,
-        _ => 0,
-    };
-    Ok(vec![("days-since-management-review", days)])
+    Ok(vec![(
+        "days-since-management-review",
+        crate::days_between(last, now),
+    )])
 }

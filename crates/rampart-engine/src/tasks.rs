@@ -296,7 +296,7 @@ impl Engine {
         let (org, db) = self.organisation_db(caller, org).await?;
         let mut t = self.load_task(&db, id).await?;
         self.authorize(caller, "task.complete", &resource(&org, &t))?;
-        check_revision(&t, expected_revision)?;
+        crate::organisations::check_revision("task", &t.id, t.revision, expected_revision)?;
         let now = rampart_store::now();
         let next_fields = t.complete(&caller.actor(), note, &now)?;
         let mut change = Change::new();
@@ -350,7 +350,7 @@ impl Engine {
         let (org, db) = self.organisation_db(caller, org).await?;
         let mut t = self.load_task(&db, id).await?;
         self.authorize(caller, "task.cancel", &resource(&org, &t))?;
-        check_revision(&t, expected_revision)?;
+        crate::organisations::check_revision("task", &t.id, t.revision, expected_revision)?;
         t.cancel(&caller.actor(), note, &rampart_store::now())?;
         let mut change = Change::new();
         store::replace(
@@ -406,16 +406,6 @@ impl Engine {
         }
         n
     }
-}
-
-fn check_revision(t: &Task, expected: u64) -> Result<(), EngineError> {
-    if expected != t.revision {
-        return Err(EngineError::Conflict(format!(
-            "task {} is at revision {}, the request named {expected}: read it again and retry",
-            t.id, t.revision
-        )));
-    }
-    Ok(())
 }
 
 /// Creates the tasks now due that do not exist yet and records open tasks passing their due
