@@ -852,6 +852,94 @@ async fn a_management_review_sees_the_engines_real_numbers_and_its_actions_becom
         .unwrap();
     let before = project_step(&maria, 15).await;
 
+    // Two objectives: one measured on target, one not measured yet.
+    let metric = |id: &str, owner: &str, target: f64| pb::ObjectiveMetric {
+        id: id.into(),
+        name: format!("{id} metric"),
+        definition: "successful restore tests / restore tests, per quarter".into(),
+        target,
+        direction: "at-least".into(),
+        unit: "%".into(),
+        frequency_months: 3,
+        owner: owner.into(),
+        control: "iso27001-2022:A.8.13".into(),
+        ..Default::default()
+    };
+    let backups = maria
+        .objectives()
+        .put_objective(maria.req(pb::PutObjectiveRequest {
+            objective: Some(pb::Objective {
+                id: "backups".into(),
+                title: "Restorable backups".into(),
+                owner: "maria".into(),
+                metrics: vec![metric("restore-success", "bob", 95.0)],
+                ..Default::default()
+            }),
+            expected_revision: 0,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(backups.fulfilment, "not-measured");
+    maria
+        .objectives()
+        .put_objective(maria.req(pb::PutObjectiveRequest {
+            objective: Some(pb::Objective {
+                id: "awareness".into(),
+                title: "Aware staff".into(),
+                owner: "maria".into(),
+                metrics: vec![metric("trained", "maria", 90.0)],
+                ..Default::default()
+            }),
+            expected_revision: 0,
+        }))
+        .await
+        .unwrap();
+    // The first measurement is bob's task at once; recording it completes the task.
+    maria
+        .tasks()
+        .generate_tasks(maria.req(pb::GenerateTasksRequest {}))
+        .await
+        .unwrap();
+    assert!(
+        tasks(&bob, "mine", false)
+            .await
+            .iter()
+            .any(|t| t.origin == "measurement" && link(t) == "objective:backups")
+    );
+    let e = dana
+        .objectives()
+        .record_measurement(dana.req(pb::RecordMeasurementRequest {
+            id: "backups".into(),
+            expected_revision: backups.revision,
+            metric: "restore-success".into(),
+            value: 100.0,
+            note: String::new(),
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+    let measured = bob
+        .objectives()
+        .record_measurement(bob.req(pb::RecordMeasurementRequest {
+            id: "backups".into(),
+            expected_revision: backups.revision,
+            metric: "restore-success".into(),
+            value: 100.0,
+            note: "4 of 4 restores".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(measured.fulfilment, "met");
+    assert!(
+        !tasks(&bob, "mine", false)
+            .await
+            .iter()
+            .any(|t| t.origin == "measurement"),
+        "the measurement task is done"
+    );
+
     // Employees and auditors do not hold reviews.
     for c in [&bob, &dana] {
         let e = c
@@ -877,13 +965,10 @@ async fn a_management_review_sees_the_engines_real_numbers_and_its_actions_becom
         .into_inner();
     let i = review.inputs.clone().unwrap();
     assert_eq!(i.nonconformities_open, 2);
-    assert_eq!(i.tasks_overdue, 1);
-    assert_eq!((i.objectives, i.objectives_met), (0, 0));
-    assert!(
-        i.objectives_note.contains("not tracked"),
-        "{}",
-        i.objectives_note
-    );
+    // The late task, and maria's first measurement of "trained", due since it was generated.
+    assert_eq!(i.tasks_overdue, 2);
+    assert_eq!((i.objectives, i.objectives_met), (2, 1));
+    assert_eq!(i.objectives_note, "1 not measured yet");
     assert_eq!(i.readiness.len(), 1);
     assert!(
         i.readiness[0].starts_with("iso27001-2022 "),

@@ -243,6 +243,16 @@ pub enum Resource {
     ManagementReviews {
         organisation: String,
     },
+    /// The ISMS objectives as a whole: defining them, listing them.
+    Objectives {
+        organisation: String,
+    },
+    /// One objective, with the owners of its metrics.
+    Objective {
+        organisation: String,
+        id: String,
+        metric_owners: Vec<String>,
+    },
     /// The organisation's tasks as a whole: giving tasks, listing, generating what is due.
     TaskList {
         organisation: String,
@@ -313,6 +323,10 @@ impl Resource {
                 organisation, id, ..
             } => uid("Rampart::Risk", &format!("{organisation}/{id}")),
             Resource::Platform => uid("Rampart::Platform", "server"),
+            Resource::Objectives { organisation } => uid("Rampart::Objectives", organisation),
+            Resource::Objective {
+                organisation, id, ..
+            } => uid("Rampart::Objective", &format!("{organisation}/{id}")),
             Resource::ManagementReviews { organisation } => {
                 uid("Rampart::ManagementReviews", organisation)
             }
@@ -353,6 +367,7 @@ impl Resource {
             "risk-register" => Resource::RiskRegister { organisation },
             "task-list" => Resource::TaskList { organisation },
             "platform" => Resource::Platform,
+            "objectives" => Resource::Objectives { organisation },
             "management-reviews" => Resource::ManagementReviews { organisation },
             "audit-programme" => Resource::AuditProgramme { organisation },
             "nonconformity-register" => Resource::NonconformityRegister { organisation },
@@ -381,6 +396,8 @@ impl Resource {
             | Resource::Task { organisation, .. }
             | Resource::AuditProgramme { organisation }
             | Resource::ManagementReviews { organisation }
+            | Resource::Objectives { organisation }
+            | Resource::Objective { organisation, .. }
             | Resource::InternalAudit { organisation, .. }
             | Resource::NonconformityRegister { organisation }
             | Resource::Nonconformity { organisation, .. } => organisation,
@@ -444,6 +461,7 @@ impl Resource {
             | Resource::TaskList { organisation }
             | Resource::AuditProgramme { organisation }
             | Resource::ManagementReviews { organisation }
+            | Resource::Objectives { organisation }
             | Resource::NonconformityRegister { organisation } => {
                 one(vec![("organisation", s(organisation))])
             }
@@ -462,6 +480,21 @@ impl Resource {
                 ("auditor_department", s(auditor_department)),
                 ("department", s(department)),
             ]),
+            Resource::Objective {
+                organisation,
+                metric_owners,
+                ..
+            } => {
+                one(vec![
+                    ("organisation", s(organisation)),
+                    (
+                        "metric_owners",
+                        RestrictedExpression::new_set(metric_owners.iter().map(|u| {
+                            RestrictedExpression::new_entity_uid(user_uid(organisation, u))
+                        })),
+                    ),
+                ])
+            }
             Resource::Nonconformity {
                 organisation,
                 action_owners,

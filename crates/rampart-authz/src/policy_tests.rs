@@ -36,6 +36,8 @@ struct TestFile {
     #[serde(default)]
     nonconformities: BTreeMap<String, NonconformityFixture>,
     #[serde(default)]
+    objectives: BTreeMap<String, ObjectiveFixture>,
+    #[serde(default)]
     grants: Vec<GrantFixture>,
     #[serde(default, rename = "case")]
     cases: Vec<Case>,
@@ -126,6 +128,14 @@ struct AuditFixture {
     auditor: String,
     auditor_department: String,
     department: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObjectiveFixture {
+    organisation: Option<String>,
+    #[serde(default)]
+    metric_owners: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,6 +289,17 @@ impl TestFile {
                     auditor: a.auditor.clone(),
                     auditor_department: a.auditor_department.clone(),
                     department: a.department.clone(),
+                }
+            }
+            "objective" => {
+                let o = self
+                    .objectives
+                    .get(id)
+                    .ok_or_else(|| unknown("objective"))?;
+                Resource::Objective {
+                    organisation: o.organisation.clone().unwrap_or(organisation),
+                    id: id.into(),
+                    metric_owners: o.metric_owners.clone(),
                 }
             }
             "nonconformity" => {

@@ -19,6 +19,7 @@ pub mod internal_audit;
 pub mod invalid;
 pub mod management_review;
 pub mod nonconformity;
+pub mod objective;
 pub mod organisation;
 pub mod risk;
 pub mod rtp;

@@ -28,8 +28,8 @@ pub struct ReviewInputs {
     pub major_nonconformities_found: u64,
     pub minor_nonconformities_found: u64,
     pub observations_found: u64,
-    /// d) 4) fulfilment of information security objectives (not recorded yet: objectives and
-    /// metrics are still to come, so these stay 0 and `objectives_note` says so)
+    /// d) 4) fulfilment of information security objectives: how many there are and are met
+    /// (every metric's latest measurement on target); the note says how many are not measured
     pub objectives: u64,
     pub objectives_met: u64,
     pub objectives_note: String,

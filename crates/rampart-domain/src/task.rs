@@ -104,6 +104,7 @@ pub const ORIGIN_DOCUMENT_REVIEW: &str = "document-review";
 pub const ORIGIN_RISK_REASSESSMENT: &str = "risk-reassessment";
 pub const ORIGIN_CORRECTIVE_ACTION: &str = "corrective-action";
 pub const ORIGIN_MANAGEMENT_REVIEW: &str = "management-review";
+pub const ORIGIN_MEASUREMENT: &str = "measurement";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {

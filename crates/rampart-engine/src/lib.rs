@@ -17,6 +17,7 @@ mod frameworks;
 mod implementation;
 mod internal_audits;
 mod management_reviews;
+mod objectives;
 mod organisations;
 mod plugins;
 mod risk_reports;

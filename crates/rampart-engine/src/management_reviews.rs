@@ -22,9 +22,7 @@ impl Engine {
     async fn review_inputs(&self, org: &str, db: &Database) -> Result<ReviewInputs, EngineError> {
         let now = rampart_store::now();
         let mut i = ReviewInputs {
-            objectives_note:
-                "no objectives recorded: objectives and metrics are not tracked in Rampart yet"
-                    .into(),
+            objectives_note: "no objectives defined yet (6.2)".into(),
             ..Default::default()
         };
         let tasks: Vec<Task> = store::all(db, Table::Task).await?;
@@ -39,6 +37,20 @@ impl Engine {
                     TaskStatus::Cancelled => {}
                 }
             }
+        }
+        let objectives: Vec<rampart_domain::objective::Objective> =
+            store::all(db, Table::Objective).await?;
+        if !objectives.is_empty() {
+            i.objectives = objectives.len() as u64;
+            i.objectives_met = objectives
+                .iter()
+                .filter(|o| o.fulfilment() == rampart_domain::objective::Fulfilment::Met)
+                .count() as u64;
+            let unmeasured = objectives
+                .iter()
+                .filter(|o| o.fulfilment() == rampart_domain::objective::Fulfilment::NotMeasured)
+                .count();
+            i.objectives_note = format!("{unmeasured} not measured yet");
         }
         let parties: Vec<rampart_domain::interested_party::InterestedParty> =
             store::all(db, Table::Party).await?;

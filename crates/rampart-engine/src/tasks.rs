@@ -83,7 +83,8 @@ struct Due {
 }
 
 /// What falls due at `now` in one organisation: reviews of published documents whose review
-/// date has passed, risks whose last assessment is a year old, and open corrective actions.
+/// date has passed, risks whose last assessment is a year old, metrics due to be measured, and
+/// open corrective actions.
 async fn falling_due(db: &Database, now: &str) -> Result<Vec<Due>, EngineError> {
     let mut out = Vec::new();
     for d in rampart_store::documents::all(db).await? {
@@ -142,6 +143,50 @@ async fn falling_due(db: &Database, now: &str) -> Result<Vec<Due>, EngineError> 
                 }),
             },
         });
+    }
+    // A metric's next measurement is due its frequency after the last one (at once if never
+    // measured).
+    let objectives: Vec<rampart_domain::objective::Objective> =
+        store::all(db, Table::Objective).await?;
+    for o in &objectives {
+        for m in &o.metrics {
+            let due = match m.latest() {
+                Some(last) => {
+                    match rampart_domain::times::add_months_text(&last.at, m.frequency_months) {
+                        Some(d) => d,
+                        None => continue,
+                    }
+                }
+                None => now.to_string(),
+            };
+            if due.as_str() > now {
+                continue;
+            }
+            let prefix = crate::objectives::measurement_key_prefix(&o.id, &m.id);
+            out.push(Due {
+                key: format!("{prefix}{}", &due[..10.min(due.len())]),
+                origin: task::ORIGIN_MEASUREMENT,
+                fields: TaskFields {
+                    title: format!("Measure \"{}\"", m.name),
+                    description: format!(
+                        "For the objective \"{}\": {} (target {} {}{}, every {} months).",
+                        o.title,
+                        m.definition,
+                        m.direction.as_str(),
+                        m.target,
+                        m.unit,
+                        m.frequency_months
+                    ),
+                    assignee: m.owner.clone(),
+                    due,
+                    recurrence_months: 0,
+                    link: Some(TaskLink {
+                        kind: "objective".into(),
+                        id: o.id.clone(),
+                    }),
+                },
+            });
+        }
     }
     // Every open corrective action is its owner's task from the day it is planned.
     let ncs: Vec<rampart_domain::nonconformity::Nonconformity> =

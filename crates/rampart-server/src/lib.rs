@@ -24,6 +24,7 @@ use rampart_proto::v1::framework_service_server::FrameworkServiceServer;
 use rampart_proto::v1::implementation_service_server::ImplementationServiceServer;
 use rampart_proto::v1::internal_audit_service_server::InternalAuditServiceServer;
 use rampart_proto::v1::management_review_service_server::ManagementReviewServiceServer;
+use rampart_proto::v1::objective_service_server::ObjectiveServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
 use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::policy_service_server::PolicyServiceServer;
@@ -105,6 +106,9 @@ pub async fn serve(
     health
         .set_serving::<ManagementReviewServiceServer<operations::Reviews>>()
         .await;
+    health
+        .set_serving::<ObjectiveServiceServer<operations::Objectives>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -166,6 +170,9 @@ pub async fn serve(
             engine.clone(),
         )))
         .add_service(ManagementReviewServiceServer::new(operations::Reviews(
+            engine.clone(),
+        )))
+        .add_service(ObjectiveServiceServer::new(operations::Objectives(
             engine.clone(),
         )))
         .add_service(PluginServiceServer::new(plugins::Plugins(engine)))

@@ -5,6 +5,7 @@ use rampart_engine::domain::estimate::{self, Range};
 use rampart_engine::domain::internal_audit::{AuditPlan, InternalAudit};
 use rampart_engine::domain::management_review::{ManagementReview, ReviewAction};
 use rampart_engine::domain::nonconformity::Nonconformity;
+use rampart_engine::domain::objective::{Direction, Metric, Objective};
 use rampart_engine::domain::task::{Task, TaskFields, TaskLink};
 use rampart_engine::{ClockView, Engine, ImplementationProject, NonconformityStep, TaskView};
 use rampart_proto::v1 as pb;
@@ -728,5 +729,137 @@ impl pb::management_review_service_server::ManagementReviewService for Reviews {
             .await
             .map_err(status)?;
         Ok(Response::new(review_out(review)))
+    }
+}
+
+pub struct Objectives(pub Engine);
+
+fn objective_out(o: Objective) -> pb::Objective {
+    pb::Objective {
+        fulfilment: o.fulfilment().as_str().into(),
+        metrics: o
+            .metrics
+            .into_iter()
+            .map(|m| pb::ObjectiveMetric {
+                status: match m.met() {
+                    None => "not-measured",
+                    Some(true) => "met",
+                    Some(false) => "not-met",
+                }
+                .into(),
+                direction: m.direction.as_str().into(),
+                measurements: m
+                    .measurements
+                    .into_iter()
+                    .map(|x| pb::Measurement {
+                        at: x.at,
+                        value: x.value,
+                        by: x.by,
+                        note: x.note,
+                    })
+                    .collect(),
+                id: m.id,
+                name: m.name,
+                definition: m.definition,
+                target: m.target,
+                unit: m.unit,
+                frequency_months: m.frequency_months,
+                owner: m.owner,
+                control: m.control,
+            })
+            .collect(),
+        id: o.id,
+        title: o.title,
+        description: o.description,
+        owner: o.owner,
+        revision: o.revision,
+    }
+}
+
+fn objective_in(o: pb::Objective) -> Result<Objective, Status> {
+    let metrics = o
+        .metrics
+        .into_iter()
+        .map(|m| {
+            Ok(Metric {
+                direction: Direction::parse(&m.direction)
+                    .map_err(|e| status(rampart_engine::EngineError::Invalid(e)))?,
+                id: m.id,
+                name: m.name,
+                definition: m.definition,
+                target: m.target,
+                unit: m.unit,
+                frequency_months: m.frequency_months,
+                owner: m.owner,
+                control: m.control,
+                measurements: vec![],
+            })
+        })
+        .collect::<Result<Vec<_>, Status>>()?;
+    Ok(Objective {
+        id: o.id,
+        title: o.title,
+        description: o.description,
+        owner: o.owner,
+        metrics,
+        revision: 0,
+    })
+}
+
+#[tonic::async_trait]
+impl pb::objective_service_server::ObjectiveService for Objectives {
+    async fn put_objective(&self, req: Request<pb::PutObjectiveRequest>) -> Res<pb::Objective> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let o = objective_in(r.objective.unwrap_or_default())?;
+        let o = self
+            .0
+            .put_objective(&c, &org, o, r.expected_revision)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(objective_out(o)))
+    }
+
+    async fn get_objective(&self, req: Request<pb::GetObjectiveRequest>) -> Res<pb::Objective> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let o = self
+            .0
+            .get_objective(&c, &org, &req.get_ref().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(objective_out(o)))
+    }
+
+    async fn list_objectives(
+        &self,
+        req: Request<pb::ListObjectivesRequest>,
+    ) -> Res<pb::ListObjectivesResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let list = self.0.list_objectives(&c, &org).await.map_err(status)?;
+        Ok(Response::new(pb::ListObjectivesResponse {
+            objectives: list.into_iter().map(objective_out).collect(),
+        }))
+    }
+
+    async fn record_measurement(
+        &self,
+        req: Request<pb::RecordMeasurementRequest>,
+    ) -> Res<pb::Objective> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let o = self
+            .0
+            .record_measurement(
+                &c,
+                &org,
+                &r.id,
+                r.expected_revision,
+                &r.metric,
+                r.value,
+                &r.note,
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(objective_out(o)))
     }
 }

@@ -325,8 +325,8 @@ DEFINE FIELD IF NOT EXISTS revision ON rtp_item TYPE int;
 
 // What the Statement of Applicability reads of each risk, beside its state: the controls its
 // treatment selects, one per line (NONE on rows written before this migration, which are read
-// whole). Tasks, given by people or by the engine; internal audits, nonconformities and
-// management reviews.
+// whole). Tasks, given by people or by the engine; internal audits, nonconformities,
+// management reviews and objectives.
 const ORGANISATION_V6: &str = r#"
 DEFINE FIELD IF NOT EXISTS treated_controls ON risk TYPE option<string>;
 
@@ -345,6 +345,10 @@ DEFINE FIELD IF NOT EXISTS revision ON nonconformity TYPE int;
 DEFINE TABLE IF NOT EXISTS management_review SCHEMAFULL;
 DEFINE FIELD IF NOT EXISTS data ON management_review TYPE string;
 DEFINE FIELD IF NOT EXISTS revision ON management_review TYPE int;
+
+DEFINE TABLE IF NOT EXISTS objective SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON objective TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON objective TYPE int;
 "#;
 
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a

@@ -18,12 +18,13 @@ pub enum Table {
     Party,
     ControlRecord,
     RtpItem,
-    /// Tasks, internal audits, nonconformities and management reviews keep the same shape (state as JSON beside its
+    /// Tasks, internal audits, nonconformities, management reviews and objectives keep the same shape (state as JSON beside its
     /// revision), so they share this code.
     Task,
     InternalAudit,
     Nonconformity,
     ManagementReview,
+    Objective,
 }
 
 impl Table {
@@ -38,6 +39,7 @@ impl Table {
             Table::InternalAudit => "internal_audit",
             Table::Nonconformity => "nonconformity",
             Table::ManagementReview => "management_review",
+            Table::Objective => "objective",
         }
     }
 }

@@ -1,0 +1,192 @@
+//! ISMS objectives and their metrics (6.2, 9.1): defined by those who run the ISMS, measured by
+//! each metric's owner; a measurement falling due is its owner's task, done by recording it.
+
+use rampart_authz::Resource;
+use rampart_domain::Invalid;
+use rampart_domain::objective::Objective;
+use rampart_domain::task::{ORIGIN_MEASUREMENT, Task, TaskStatus};
+use rampart_store::risks::{self as store, Table};
+use rampart_store::{Change, Database};
+
+use crate::{Caller, Engine, EngineError};
+
+fn register(org: &str) -> Resource {
+    Resource::Objectives {
+        organisation: org.to_string(),
+    }
+}
+
+fn resource(org: &str, o: &Objective) -> Resource {
+    let mut owners: Vec<String> = o.metrics.iter().map(|m| m.owner.clone()).collect();
+    owners.sort();
+    owners.dedup();
+    Resource::Objective {
+        organisation: org.to_string(),
+        id: o.id.clone(),
+        metric_owners: owners,
+    }
+}
+
+/// The key prefix of a metric's measurement tasks.
+pub(crate) fn measurement_key_prefix(objective: &str, metric: &str) -> String {
+    let mut key = format!("{ORIGIN_MEASUREMENT}-{objective}-{metric}-");
+    key.retain(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    key
+}
+
+impl Engine {
+    async fn load_objective(
+        &self,
+        db: &Database,
+        id: &str,
+    ) -> Result<Option<Objective>, EngineError> {
+        Ok(store::get::<Objective>(db, Table::Objective, id.trim())
+            .await?
+            .map(|(mut o, rev)| {
+                o.revision = rev;
+                o
+            }))
+    }
+
+    /// Defines an objective (expected_revision 0) or redefines it at the revision read; metrics
+    /// keep their measurements under the same id.
+    pub async fn put_objective(
+        &self,
+        caller: &Caller,
+        org: &str,
+        objective: Objective,
+        expected_revision: u64,
+    ) -> Result<Objective, EngineError> {
+        let (org, db) = self.organisation_db(caller, org).await?;
+        self.authorize(caller, "objective.update", &register(&org))?;
+        let id = rampart_domain::invalid::key("id", &objective.id, 100)?;
+        let previous = self.load_objective(&db, &id).await?;
+        let current = previous.as_ref().map(|p| p.revision).unwrap_or(0);
+        if current != expected_revision {
+            return Err(EngineError::Conflict(format!(
+                "objective {id} is at revision {current}, the request named {expected_revision} (0 to create): read it again and retry"
+            )));
+        }
+        let mut o = Objective {
+            id: id.clone(),
+            ..objective
+        }
+        .validate(previous.as_ref())?;
+        for user in std::iter::once(&o.owner).chain(o.metrics.iter().map(|m| &m.owner)) {
+            if rampart_store::users::get(&db, user).await?.is_none() {
+                return Err(Invalid::new(
+                    "owner",
+                    format!("there is no user '{user}' in this organisation"),
+                )
+                .into());
+            }
+        }
+        let mut change = Change::new();
+        store::put(
+            &mut change,
+            "objective",
+            &caller.actor(),
+            "objective.update",
+            Table::Objective,
+            &id,
+            &o,
+            expected_revision,
+        );
+        db.commit(change).await?;
+        o.revision = expected_revision + 1;
+        Ok(o)
+    }
+
+    pub async fn get_objective(
+        &self,
+        caller: &Caller,
+        org: &str,
+        id: &str,
+    ) -> Result<Objective, EngineError> {
+        let (org, db) = self.organisation_db(caller, org).await?;
+        let o = self
+            .load_objective(&db, id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("objective {}", id.trim())))?;
+        self.authorize(caller, "objective.read", &resource(&org, &o))?;
+        Ok(o)
+    }
+
+    pub async fn list_objectives(
+        &self,
+        caller: &Caller,
+        org: &str,
+    ) -> Result<Vec<Objective>, EngineError> {
+        let (org, db) = self.organisation_db(caller, org).await?;
+        self.authorize(caller, "objective.list", &register(&org))?;
+        Ok(
+            store::all_with_revisions::<Objective>(&db, Table::Objective)
+                .await?
+                .into_iter()
+                .map(|(mut o, rev)| {
+                    o.revision = rev;
+                    o
+                })
+                .filter(|o| self.allowed(caller, "objective.read", &resource(&org, o)))
+                .collect(),
+        )
+    }
+
+    /// Records a measurement; the metric's open measurement task is done with it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_measurement(
+        &self,
+        caller: &Caller,
+        org: &str,
+        id: &str,
+        expected_revision: u64,
+        metric: &str,
+        value: f64,
+        note: &str,
+    ) -> Result<Objective, EngineError> {
+        let (org, db) = self.organisation_db(caller, org).await?;
+        let mut o = self
+            .load_objective(&db, id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("objective {}", id.trim())))?;
+        self.authorize(caller, "objective.measure", &resource(&org, &o))?;
+        crate::organisations::check_revision("objective", &o.id, o.revision, expected_revision)?;
+        let now = rampart_store::now();
+        o.measure(metric, value, note, &caller.actor(), &now)?;
+        let mut change = Change::new();
+        store::replace(
+            &mut change,
+            "objective",
+            &caller.actor(),
+            "objective.measure",
+            Table::Objective,
+            &o.id,
+            &o,
+            expected_revision,
+            &[],
+        );
+        let prefix = measurement_key_prefix(&o.id, metric.trim());
+        for (i, (mut t, rev)) in store::all_with_revisions::<Task>(&db, Table::Task)
+            .await?
+            .into_iter()
+            .filter(|(t, _)| t.status == TaskStatus::Open && t.id.starts_with(&prefix))
+            .enumerate()
+        {
+            t.complete(&caller.actor(), "the measurement was recorded", &now)?;
+            store::replace(
+                &mut change,
+                &format!("task{i}"),
+                &caller.actor(),
+                "task.complete",
+                Table::Task,
+                &t.id.clone(),
+                &t,
+                rev,
+                &[],
+            );
+        }
+        db.commit(change).await?;
+        o.revision = expected_revision + 1;
+        Ok(o)
+    }
+}
