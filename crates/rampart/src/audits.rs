@@ -1,11 +1,11 @@
-//! `rampart internal-audit|nonconformity|management-review …`: internal audits, the
-//! corrective-action cycle and management reviews.
+//! `rampart internal-audit|nonconformity|management-review|objective …`: internal audits, the
+//! corrective-action cycle, management reviews and objectives.
 
 use rampart_proto::v1 as pb;
 
 use anyhow::bail;
 
-use crate::cli::{InternalAuditCmd, ManagementReviewCmd, NonconformityCmd};
+use crate::cli::{InternalAuditCmd, ManagementReviewCmd, NonconformityCmd, ObjectiveCmd};
 use crate::client::{Client, explain};
 use crate::output::{json, record, table};
 
@@ -566,4 +566,152 @@ pub async fn run_review(
         }
     };
     show_review(&r, as_json)
+}
+
+fn show_objective(o: &pb::Objective, as_json: bool) -> anyhow::Result<()> {
+    if as_json {
+        return json(o);
+    }
+    record(&[
+        ("objective", format!("{} — {}", o.id, o.title)),
+        ("owner", o.owner.clone()),
+        ("fulfilment", o.fulfilment.clone()),
+        ("revision", o.revision.to_string()),
+    ]);
+    table(
+        &["metric", "target", "owner", "every", "latest", "status"],
+        o.metrics
+            .iter()
+            .map(|m| {
+                vec![
+                    format!("{} ({})", m.id, m.name),
+                    format!("{} {}{}", m.direction, m.target, m.unit),
+                    m.owner.clone(),
+                    format!("{} months", m.frequency_months),
+                    m.measurements
+                        .last()
+                        .map(|x| {
+                            format!(
+                                "{}{} on {}",
+                                x.value,
+                                m.unit,
+                                x.at.get(..10).unwrap_or_default()
+                            )
+                        })
+                        .unwrap_or_default(),
+                    m.status.clone(),
+                ]
+            })
+            .collect(),
+    );
+    Ok(())
+}
+
+pub async fn run_objective(
+    client: &Client,
+    cmd: ObjectiveCmd,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let mut svc = client.objectives();
+    let get = |id: String| {
+        let mut svc = client.objectives();
+        async move {
+            svc.get_objective(client.req(pb::GetObjectiveRequest { id }))
+                .await
+                .map(|r| r.into_inner())
+        }
+    };
+    let o = match cmd {
+        ObjectiveCmd::List => {
+            let list = svc
+                .list_objectives(client.req(pb::ListObjectivesRequest {}))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if as_json {
+                return json(&list);
+            }
+            table(
+                &["id", "title", "owner", "metrics", "fulfilment"],
+                list.objectives
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            o.id.clone(),
+                            o.title.clone(),
+                            o.owner.clone(),
+                            o.metrics.len().to_string(),
+                            o.fulfilment.clone(),
+                        ]
+                    })
+                    .collect(),
+            );
+            return Ok(());
+        }
+        ObjectiveCmd::Show { id } => get(id).await.map_err(explain)?,
+        ObjectiveCmd::Define {
+            id,
+            title,
+            owner,
+            metric,
+            name,
+            definition,
+            target,
+            at_most,
+            unit,
+            every_months,
+            metric_owner,
+            control,
+        } => {
+            // Redefining names the revision read; a new objective starts at 0.
+            let expected_revision = match get(id.clone()).await {
+                Ok(o) => o.revision,
+                Err(s) if s.code() == tonic::Code::NotFound => 0,
+                Err(s) => return Err(explain(s)),
+            };
+            svc.put_objective(client.req(pb::PutObjectiveRequest {
+                objective: Some(pb::Objective {
+                    id,
+                    title,
+                    owner,
+                    metrics: vec![pb::ObjectiveMetric {
+                        id: metric,
+                        name,
+                        definition,
+                        target,
+                        direction: if at_most { "at-most" } else { "at-least" }.into(),
+                        unit,
+                        frequency_months: every_months,
+                        owner: metric_owner,
+                        control,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+                expected_revision,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner()
+        }
+        ObjectiveCmd::Measure {
+            id,
+            metric,
+            value,
+            note,
+        } => {
+            let now = get(id.clone()).await.map_err(explain)?;
+            svc.record_measurement(client.req(pb::RecordMeasurementRequest {
+                id,
+                expected_revision: now.revision,
+                metric,
+                value,
+                note,
+            }))
+            .await
+            .map_err(explain)?
+            .into_inner()
+        }
+    };
+    show_objective(&o, as_json)
 }

@@ -97,6 +97,9 @@ pub enum Command {
     /// Management reviews (9.3): inputs compiled from the engine's records, decisions, actions.
     #[command(subcommand, name = "management-review", alias = "mr")]
     ManagementReview(ManagementReviewCmd),
+    /// ISMS objectives and their metrics (6.2, 9.1): define, measure, see which are met.
+    #[command(subcommand)]
+    Objective(ObjectiveCmd),
     /// The server's clock; a server started with --simulated-clock can be moved forward.
     #[command(subcommand)]
     Clock(ClockCmd),
@@ -297,6 +300,50 @@ pub enum ManagementReviewCmd {
         /// An action as OWNER:DUE:DESCRIPTION (repeatable), e.g. bob:2027-06-30:Encrypt laptops.
         #[arg(long = "action")]
         actions: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ObjectiveCmd {
+    /// Every objective with its fulfilment.
+    List,
+    /// One objective, its metrics and their measurements.
+    Show { id: String },
+    /// Define (or redefine) an objective with one metric (the API takes several).
+    Define {
+        id: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        metric: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        definition: String,
+        #[arg(long)]
+        target: f64,
+        /// The value must stay at or below the target (default: reach it).
+        #[arg(long)]
+        at_most: bool,
+        #[arg(long, default_value = "")]
+        unit: String,
+        #[arg(long, default_value_t = 3)]
+        every_months: u32,
+        #[arg(long)]
+        metric_owner: String,
+        /// The control whose effectiveness it measures, e.g. iso27001-2022:A.8.13.
+        #[arg(long, default_value = "")]
+        control: String,
+    },
+    /// Record a measurement of a metric.
+    Measure {
+        id: String,
+        metric: String,
+        value: f64,
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }
 

@@ -120,6 +120,13 @@ impl Client {
             self.channel.clone(),
         )
     }
+    pub fn objectives(
+        &self,
+    ) -> rampart_proto::v1::objective_service_client::ObjectiveServiceClient<Channel> {
+        rampart_proto::v1::objective_service_client::ObjectiveServiceClient::new(
+            self.channel.clone(),
+        )
+    }
     pub fn management_reviews(
         &self,
     ) -> rampart_proto::v1::management_review_service_client::ManagementReviewServiceClient<Channel>

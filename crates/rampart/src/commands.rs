@@ -69,6 +69,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::InternalAudit(cmd) => crate::audits::run_audit(&client, cmd, as_json).await?,
         Command::Nonconformity(cmd) => crate::audits::run_nc(&client, cmd, as_json).await?,
         Command::ManagementReview(cmd) => crate::audits::run_review(&client, cmd, as_json).await?,
+        Command::Objective(cmd) => crate::audits::run_objective(&client, cmd, as_json).await?,
         Command::Clock(cmd) => crate::operations::run_clock(&client, cmd, as_json).await?,
         Command::Estimate {
             employees,
