@@ -1040,3 +1040,74 @@ async fn a_management_review_sees_the_engines_real_numbers_and_its_actions_becom
         .into_inner();
     assert_eq!(first.inputs.unwrap().previous_actions_open, 0);
 }
+
+#[tokio::test]
+async fn integrators_follow_publications_tasks_falling_due_and_findings_on_watch() {
+    use tokio_stream::StreamExt as _;
+    let server = Server::with_simulated_clock();
+    let op = server.operator().await;
+    let (maria, bob, dana) = organisation(&server, "acme").await;
+    let quinn = add_user(&server, "acme", "quinn", &["auditor"], "Quality", "Auditor").await;
+    install_iso27001(&maria).await;
+    // An integrator (here the auditor's token, which reads the trail) follows from now on.
+    let mut stream = dana
+        .audit()
+        .watch(dana.req(pb::WatchRequest { after_seq: 0 }))
+        .await
+        .unwrap()
+        .into_inner();
+
+    published_document(&maria, &bob, "access-control", "bob").await;
+    advance(&op, 400).await;
+    let a = maria
+        .internal_audits()
+        .plan_audit(maria.req(pb::PlanAuditRequest {
+            id: "ops".into(),
+            plan: Some(pb::AuditPlan {
+                title: "Operations audit".into(),
+                framework: "iso27001-2022".into(),
+                scope: vec!["A.8.13".into()],
+                department: "Ops".into(),
+                auditor: "quinn".into(),
+                start: "2028-01-10".into(),
+                end: "2028-01-11".into(),
+            }),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    quinn
+        .internal_audits()
+        .raise_finding(quinn.req(pb::RaiseFindingRequest {
+            id: a.id,
+            expected_revision: a.revision,
+            kind: "major".into(),
+            requirement: "A.8.13".into(),
+            description: "No backups of the customer database".into(),
+            evidence: "backup job disabled since March".into(),
+        }))
+        .await
+        .unwrap();
+
+    let wanted = [
+        "document.publish",
+        "task.create",
+        "task.due",
+        "internal-audit.finding",
+        "nonconformity.raise",
+    ];
+    let mut seen = std::collections::BTreeMap::new();
+    while seen.len() < wanted.len() {
+        let e = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+            .await
+            .unwrap_or_else(|_| panic!("only {seen:?} arrived"))
+            .unwrap()
+            .unwrap();
+        if wanted.contains(&e.operation.as_str()) {
+            seen.entry(e.operation.clone()).or_insert(e.entity.clone());
+        }
+    }
+    assert_eq!(seen["document.publish"], "document:access-control");
+    assert!(seen["task.due"].starts_with("task:document-review-access-control-"));
+    assert_eq!(seen["nonconformity.raise"], "nonconformity:nc-ops-f1");
+}
