@@ -398,6 +398,14 @@ async fn only_operators_move_only_a_simulated_clock() {
         assert_eq!(e.code(), Code::PermissionDenied);
         assert_eq!(policies(&e), "organisation-isolation");
     }
+    // Everyone reads the clock (a Cedar decision like every call).
+    let c = maria
+        .clock()
+        .get_clock(maria.req(pb::GetClockRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(c.simulated && c.offset_seconds == 0);
     let op = server.operator().await;
     let e = op
         .clock()

@@ -150,6 +150,14 @@ impl Principal {
 }
 
 /// Users are named `org/user` so that equal user keys in two organisations stay different.
+/// A set of users of `organisation`, as an attribute value.
+fn user_set(organisation: &str, ids: &[String]) -> RestrictedExpression {
+    RestrictedExpression::new_set(
+        ids.iter()
+            .map(|u| RestrictedExpression::new_entity_uid(user_uid(organisation, u))),
+    )
+}
+
 pub(crate) fn user_uid(organisation: &str, id: &str) -> EntityUid {
     uid("Rampart::User", &format!("{organisation}/{id}"))
 }
@@ -484,60 +492,34 @@ impl Resource {
                 organisation,
                 metric_owners,
                 ..
-            } => {
-                one(vec![
-                    ("organisation", s(organisation)),
-                    (
-                        "metric_owners",
-                        RestrictedExpression::new_set(metric_owners.iter().map(|u| {
-                            RestrictedExpression::new_entity_uid(user_uid(organisation, u))
-                        })),
-                    ),
-                ])
-            }
+            } => one(vec![
+                ("organisation", s(organisation)),
+                ("metric_owners", user_set(organisation, metric_owners)),
+            ]),
             Resource::Nonconformity {
                 organisation,
                 action_owners,
                 ..
-            } => {
-                one(vec![
-                    ("organisation", s(organisation)),
-                    (
-                        "action_owners",
-                        RestrictedExpression::new_set(action_owners.iter().map(|u| {
-                            RestrictedExpression::new_entity_uid(user_uid(organisation, u))
-                        })),
-                    ),
-                ])
-            }
+            } => one(vec![
+                ("organisation", s(organisation)),
+                ("action_owners", user_set(organisation, action_owners)),
+            ]),
             Resource::Task {
                 organisation,
                 assignee,
                 given_by,
                 ..
-            } => {
-                one(vec![
-                    ("organisation", s(organisation)),
-                    (
-                        "assignee",
-                        RestrictedExpression::new_entity_uid(user_uid(organisation, assignee)),
-                    ),
-                    (
-                        "given_by",
-                        RestrictedExpression::new_set(given_by.iter().map(|u| {
-                            RestrictedExpression::new_entity_uid(user_uid(organisation, u))
-                        })),
-                    ),
-                ])
-            }
+            } => one(vec![
+                ("organisation", s(organisation)),
+                (
+                    "assignee",
+                    RestrictedExpression::new_entity_uid(user_uid(organisation, assignee)),
+                ),
+                ("given_by", user_set(organisation, given_by)),
+            ]),
             Resource::Document(d) => {
                 let org = d.organisation.as_str();
-                let users = |ids: &[String]| {
-                    RestrictedExpression::new_set(
-                        ids.iter()
-                            .map(|u| RestrictedExpression::new_entity_uid(user_uid(org, u))),
-                    )
-                };
+                let users = |ids: &[String]| user_set(org, ids);
                 let groups = |type_name: &str, ids: &[String]| {
                     RestrictedExpression::new_set(
                         ids.iter()

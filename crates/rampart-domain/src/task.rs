@@ -200,7 +200,8 @@ impl Task {
 }
 
 /// The key of a task the engine creates, so that generating twice creates it once: the origin,
-/// the record and the due date (`document-review-infosec-policy-2027-03-01`).
+/// the record and the due date (`document-review-infosec-policy-2027-03-01`). An empty `due`
+/// gives the prefix every occurrence for that record shares.
 pub fn generated_key(origin: &str, record: &str, due: &str) -> String {
     let day = due.get(..10).unwrap_or(due);
     let mut key = format!("{origin}-{record}-{day}");

@@ -13,6 +13,13 @@ pub struct ClockView {
     pub simulated: bool,
 }
 
+/// The caller's own organisation ("" for operators, who stand outside every organisation).
+fn own_organisation(caller: &Caller) -> Resource {
+    Resource::Organisation {
+        id: caller.principal.organisation().unwrap_or("").to_string(),
+    }
+}
+
 /// The most one call moves the clock: a hundred years.
 pub const MAX_ADVANCE_DAYS: u32 = 36_500;
 
@@ -23,7 +30,36 @@ impl Engine {
         self
     }
 
-    pub fn clock(&self) -> ClockView {
+    /// The clock, for a caller the policies let read it.
+    pub fn read_clock(&self, caller: &Caller) -> Result<ClockView, EngineError> {
+        self.authorize(caller, "clock.read", &own_organisation(caller))?;
+        Ok(self.clock())
+    }
+
+    /// The implementation estimate (published figures, no organisation's data).
+    pub fn estimate(
+        &self,
+        caller: &Caller,
+        employees: u32,
+        departments: u32,
+        people_trained: u32,
+    ) -> Result<rampart_domain::estimate::Estimate, EngineError> {
+        self.authorize(caller, "implementation.estimate", &own_organisation(caller))?;
+        if employees == 0 {
+            return Err(Invalid::new(
+                "employees",
+                "give the number of employees in the ISMS scope (at least 1)",
+            )
+            .into());
+        }
+        Ok(rampart_domain::estimate::estimate(
+            employees,
+            departments,
+            people_trained,
+        ))
+    }
+
+    fn clock(&self) -> ClockView {
         ClockView {
             now: rampart_store::now(),
             offset_seconds: rampart_domain::clock::offset().whole_seconds(),

@@ -9,7 +9,7 @@ use rampart_domain::internal_audit::{
     AuditPlan, AuditStatus, ChecklistItem, FindingKind, InternalAudit,
 };
 use rampart_domain::nonconformity::Nonconformity;
-use rampart_domain::task::{ORIGIN_CORRECTIVE_ACTION, Task, TaskStatus, generated_key};
+use rampart_domain::task::ORIGIN_CORRECTIVE_ACTION;
 use rampart_store::risks::{self as store, Table};
 use rampart_store::{Change, Database};
 
@@ -484,27 +484,16 @@ impl Engine {
         );
         // The action's generated task is done with it.
         if let Some(a) = closing {
-            let key = generated_key(ORIGIN_CORRECTIVE_ACTION, &a.id, &a.due);
-            if let Some((mut t, rev)) = store::get::<Task>(&db, Table::Task, &key).await?
-                && t.status == TaskStatus::Open
-            {
-                t.complete(
-                    &caller.actor(),
-                    "the corrective action was recorded done",
-                    &now,
-                )?;
-                store::replace(
-                    &mut change,
-                    "task",
-                    &caller.actor(),
-                    "task.complete",
-                    Table::Task,
-                    &key,
-                    &t,
-                    rev,
-                    &[],
-                );
-            }
+            crate::tasks::complete_generated(
+                &db,
+                &mut change,
+                ORIGIN_CORRECTIVE_ACTION,
+                &a.id,
+                &caller.actor(),
+                "the corrective action was recorded done",
+                &now,
+            )
+            .await?;
         }
         db.commit(change).await?;
         n.revision = expected_revision + 1;

@@ -4,7 +4,7 @@
 use rampart_authz::Resource;
 use rampart_domain::Invalid;
 use rampart_domain::objective::Objective;
-use rampart_domain::task::{ORIGIN_MEASUREMENT, Task, TaskStatus};
+use rampart_domain::task::ORIGIN_MEASUREMENT;
 use rampart_store::risks::{self as store, Table};
 use rampart_store::{Change, Database};
 
@@ -25,13 +25,6 @@ fn resource(org: &str, o: &Objective) -> Resource {
         id: o.id.clone(),
         metric_owners: owners,
     }
-}
-
-/// The key prefix of a metric's measurement tasks.
-pub(crate) fn measurement_key_prefix(objective: &str, metric: &str) -> String {
-    let mut key = format!("{ORIGIN_MEASUREMENT}-{objective}-{metric}-");
-    key.retain(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    key
 }
 
 impl Engine {
@@ -165,26 +158,16 @@ impl Engine {
             expected_revision,
             &[],
         );
-        let prefix = measurement_key_prefix(&o.id, metric.trim());
-        for (i, (mut t, rev)) in store::all_with_revisions::<Task>(&db, Table::Task)
-            .await?
-            .into_iter()
-            .filter(|(t, _)| t.status == TaskStatus::Open && t.id.starts_with(&prefix))
-            .enumerate()
-        {
-            t.complete(&caller.actor(), "the measurement was recorded", &now)?;
-            store::replace(
-                &mut change,
-                &format!("task{i}"),
-                &caller.actor(),
-                "task.complete",
-                Table::Task,
-                &t.id.clone(),
-                &t,
-                rev,
-                &[],
-            );
-        }
+        crate::tasks::complete_generated(
+            &db,
+            &mut change,
+            ORIGIN_MEASUREMENT,
+            &crate::tasks::metric_record(&o.id, metric.trim()),
+            &caller.actor(),
+            "the measurement was recorded",
+            &now,
+        )
+        .await?;
         db.commit(change).await?;
         o.revision = expected_revision + 1;
         Ok(o)

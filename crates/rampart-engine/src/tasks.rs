@@ -7,8 +7,8 @@
 use rampart_authz::Resource;
 use rampart_domain::Invalid;
 use rampart_domain::task::{
-    self, ORIGIN_CORRECTIVE_ACTION, ORIGIN_DOCUMENT_REVIEW, ORIGIN_GIVEN, ORIGIN_RISK_REASSESSMENT,
-    Task, TaskFields, TaskLink,
+    self, ORIGIN_CORRECTIVE_ACTION, ORIGIN_DOCUMENT_REVIEW, ORIGIN_GIVEN, ORIGIN_MEASUREMENT,
+    ORIGIN_RISK_REASSESSMENT, Task, TaskFields, TaskLink,
 };
 use rampart_store::risks::{self as store, Table};
 use rampart_store::{Change, Database};
@@ -162,10 +162,9 @@ async fn falling_due(db: &Database, now: &str) -> Result<Vec<Due>, EngineError> 
             if due.as_str() > now {
                 continue;
             }
-            let prefix = crate::objectives::measurement_key_prefix(&o.id, &m.id);
             out.push(Due {
-                key: format!("{prefix}{}", &due[..10.min(due.len())]),
-                origin: task::ORIGIN_MEASUREMENT,
+                key: task::generated_key(ORIGIN_MEASUREMENT, &metric_record(&o.id, &m.id), &due),
+                origin: ORIGIN_MEASUREMENT,
                 fields: TaskFields {
                     title: format!("Measure \"{}\"", m.name),
                     description: format!(
@@ -217,6 +216,46 @@ async fn falling_due(db: &Database, now: &str) -> Result<Vec<Due>, EngineError> 
         }
     }
     Ok(out)
+}
+
+/// Completes, in `change`, the open tasks the engine generated for `record` with `origin` (the
+/// work they asked for was recorded: a corrective action done, a measurement taken).
+pub(crate) async fn complete_generated(
+    db: &Database,
+    change: &mut Change,
+    origin: &str,
+    record: &str,
+    actor: &str,
+    note: &str,
+    now: &str,
+) -> Result<(), EngineError> {
+    // The key without its date: every occurrence for this record.
+    let prefix = task::generated_key(origin, record, "");
+    for (i, (mut t, rev)) in store::all_with_revisions::<Task>(db, Table::Task)
+        .await?
+        .into_iter()
+        .filter(|(t, _)| t.status == task::TaskStatus::Open && t.id.starts_with(&prefix))
+        .enumerate()
+    {
+        t.complete(actor, note, now)?;
+        store::replace(
+            change,
+            &format!("gen{i}"),
+            actor,
+            "task.complete",
+            Table::Task,
+            &t.id.clone(),
+            &t,
+            rev,
+            &[],
+        );
+    }
+    Ok(())
+}
+
+/// The record a metric's measurement tasks are generated for.
+pub(crate) fn metric_record(objective: &str, metric: &str) -> String {
+    format!("{objective}-{metric}")
 }
 
 impl Engine {

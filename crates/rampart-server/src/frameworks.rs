@@ -85,15 +85,16 @@ fn readiness_out(r: Readiness) -> pb::Readiness {
         not_met: r.not_met as u32,
         not_applicable: r.not_applicable as u32,
         percent: r.percent,
-        findings: r
-            .findings
-            .into_iter()
-            .map(|f| pb::Finding {
-                requirement: f.requirement,
-                status: status_name(f.status),
-                detail: f.detail,
-            })
-            .collect(),
+        findings: r.findings.into_iter().map(finding_out).collect(),
+    }
+}
+
+/// One finding of a pack's check, as the API shows it (readiness and the implementation project).
+pub(crate) fn finding_out(f: rampart_engine::plugin_host::pack::Finding) -> pb::Finding {
+    pb::Finding {
+        requirement: f.requirement,
+        status: status_name(f.status),
+        detail: f.detail,
     }
 }
 

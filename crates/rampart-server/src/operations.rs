@@ -156,8 +156,10 @@ fn clock_out(c: ClockView) -> pb::Clock {
 #[tonic::async_trait]
 impl pb::clock_service_server::ClockService for Clock {
     async fn get_clock(&self, req: Request<pb::GetClockRequest>) -> Res<pb::Clock> {
-        caller(&self.0, &req).await?;
-        Ok(Response::new(clock_out(self.0.clock())))
+        let (c, _) = caller(&self.0, &req).await?;
+        Ok(Response::new(clock_out(
+            self.0.read_clock(&c).map_err(status)?,
+        )))
     }
 
     async fn advance_clock(&self, req: Request<pb::AdvanceClockRequest>) -> Res<pb::Clock> {
@@ -226,11 +228,7 @@ fn project_out(p: ImplementationProject) -> pb::ImplementationProject {
                 findings: s
                     .findings
                     .into_iter()
-                    .map(|f| pb::Finding {
-                        requirement: f.requirement,
-                        status: crate::frameworks::status_name(f.status),
-                        detail: f.detail,
-                    })
+                    .map(crate::frameworks::finding_out)
                     .collect(),
                 checked: s.percent.is_some(),
                 percent: s.percent.unwrap_or(0.0),
@@ -252,17 +250,12 @@ fn range_out(r: Range) -> pb::AmountRange {
 #[tonic::async_trait]
 impl pb::implementation_service_server::ImplementationService for Implementation {
     async fn estimate(&self, req: Request<pb::EstimateRequest>) -> Res<pb::ImplementationEstimate> {
-        caller(&self.0, &req).await?;
+        let (c, _) = caller(&self.0, &req).await?;
         let r = req.into_inner();
-        if r.employees == 0 {
-            return Err(status(rampart_engine::EngineError::Invalid(
-                rampart_engine::domain::Invalid::new(
-                    "employees",
-                    "give the number of employees in the ISMS scope (at least 1)",
-                ),
-            )));
-        }
-        let e = estimate::estimate(r.employees, r.departments, r.people_trained);
+        let e = self
+            .0
+            .estimate(&c, r.employees, r.departments, r.people_trained)
+            .map_err(status)?;
         Ok(Response::new(estimate_out(e)))
     }
 
