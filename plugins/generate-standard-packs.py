@@ -411,16 +411,20 @@ ASSET_TYPE_CONTROLS = [
 
 
 # Mandatory items the engine's own records stand for: the asset register is the inventory of
-# assets when it holds assets.
+# assets when it holds assets; training records (completions, acknowledgements that count as
+# taking a course) are the evidence of competence.
+COMPETENCE = {"item": "competence", "fact": "training-records",
+              "text": "{value} training records held (completions and acknowledgements)"}
 EVIDENCE = {
     "27001": [
         {"item": "inventory-of-assets", "fact": "assets", "text": "the asset register holds {value} assets"},
         {"item": "soa", "fact": "soa-approved-version", "text": "Statement of Applicability version {value} approved"},
         {"item": "risk-treatment-plan", "fact": "rtp-items", "text": "the risk treatment plan has {value} planned items"},
         {"item": "risk-report", "fact": "risks", "text": "{value} risks assessed in the risk register"},
+        COMPETENCE,
     ],
-    "22301": [],
-    "9001": [],
+    "22301": [COMPETENCE],
+    "9001": [COMPETENCE],
 }
 
 

@@ -16,7 +16,7 @@ fn status(d: &pb::Document, n: u32) -> &str {
         .unwrap_or("(not visible)")
 }
 
-fn cli(server: &Server, token: &str, args: &[&str]) -> String {
+pub(crate) fn cli(server: &Server, token: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
         .args(["--server", &server.addr, "--token", token])
         .args(args)
@@ -34,7 +34,7 @@ fn cli(server: &Server, token: &str, args: &[&str]) -> String {
 }
 
 /// A server over `mem://` that loaded the example organisation, and where its tokens are.
-fn example_server(extra: &[&str]) -> (Server, tempfile::TempDir) {
+pub(crate) fn example_server(extra: &[&str]) -> (Server, tempfile::TempDir) {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
     let tokens = tempfile::tempdir().unwrap();
     let mut args = extra.to_vec();
@@ -47,7 +47,7 @@ fn example_server(extra: &[&str]) -> (Server, tempfile::TempDir) {
     (Server::start_with("mem://".into(), None, &args), tokens)
 }
 
-fn token(tokens: &tempfile::TempDir, user: &str) -> String {
+pub(crate) fn token(tokens: &tempfile::TempDir, user: &str) -> String {
     std::fs::read_to_string(tokens.path().join(format!("acme-{user}.token")))
         .unwrap()
         .trim()

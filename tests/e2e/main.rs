@@ -6,6 +6,7 @@ mod harness;
 mod access;
 mod assets;
 mod audit;
+mod bundles;
 mod documents;
 mod durability;
 mod example;

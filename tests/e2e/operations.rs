@@ -85,6 +85,19 @@ async fn published(
     title: &str,
     requirements: &[&str],
 ) {
+    published_to(maria, bob, id, owner, title, requirements, None).await
+}
+
+/// [`published`] distributed to `distribution` (who may then acknowledge it).
+async fn published_to(
+    maria: &Client,
+    bob: &Client,
+    id: &str,
+    owner: &str,
+    title: &str,
+    requirements: &[&str],
+    distribution: Option<pb::Distribution>,
+) {
     let d = maria
         .documents()
         .create_document(maria.req(pb::CreateDocumentRequest {
@@ -98,7 +111,7 @@ async fn published(
                 reviewers: vec![],
                 approvers: vec!["bob".into()],
                 quorum: 1,
-                distribution: None,
+                distribution,
                 review_period_months: 12,
                 retention: None,
             }),
@@ -703,6 +716,82 @@ async fn an_audit_finding_becomes_a_nonconformity_corrected_verified_and_closed(
     let after = project_step(&maria, 14).await;
     assert!(after.percent > before.percent, "{before:?} -> {after:?}");
 
+    // The audit report says what was audited, found and concluded, and where the
+    // nonconformity stands.
+    let report = audits(&bob)
+        .export_audit_report(bob.req(pb::ExportAuditReportRequest {
+            id: a.id.clone(),
+            format: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let md = String::from_utf8(report.content).unwrap();
+    for expected in [
+        "# Internal audit report: Operations audit",
+        "- **Auditor:** quinn",
+        "2 lines: 1 conform, 1 nonconform",
+        "| A.8.13 |",
+        "minor-nonconformity (A.8.13)",
+        "**Evidence:** no restore record for the last 12 months",
+        &format!("**Nonconformity:** {} (open)", nc.id),
+        "One minor nonconformity.",
+    ] {
+        assert!(md.contains(expected), "{expected:?} missing from:\n{md}");
+    }
+    let pdf = audits(&bob)
+        .export_audit_report(bob.req(pb::ExportAuditReportRequest {
+            id: a.id.clone(),
+            format: "pdf".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(pdf.content.starts_with(b"%PDF"));
+
+    // The programme over the cycle: two controls audited, clause 9.2 planned for the autumn,
+    // everything else still to cover.
+    audits(&maria)
+        .plan_audit(maria.req(pb::PlanAuditRequest {
+            id: "isms-autumn".into(),
+            plan: Some(pb::AuditPlan {
+                title: "ISMS clauses".into(),
+                framework: "iso27001-2022".into(),
+                scope: vec!["9.2".into()],
+                department: "Ops".into(),
+                auditor: "quinn".into(),
+                start: "2027-10-01".into(),
+                end: "2027-10-02".into(),
+            }),
+        }))
+        .await
+        .unwrap();
+    let p = audits(&maria)
+        .get_audit_programme(maria.req(pb::GetAuditProgrammeRequest {
+            framework: "iso27001-2022".into(),
+            cycle_start: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(&p.cycle_start[..10], "2027-03-01");
+    assert_eq!(&p.cycle_end[..10], "2030-03-01");
+    let coverage = |id: &str| {
+        p.lines
+            .iter()
+            .find(|l| l.requirement == id)
+            .map(|l| l.coverage.clone())
+            .unwrap_or_else(|| panic!("{id} is not in the programme"))
+    };
+    assert_eq!(coverage("A.5.15"), "audited");
+    assert_eq!(coverage("A.8.13"), "audited");
+    assert_eq!(coverage("9.2.1"), "planned");
+    assert_eq!(coverage("10.2"), "not-covered");
+    assert_eq!(p.audited, 2);
+    // Every clause and every control (no SoA yet) is in the programme.
+    assert_eq!(p.lines.iter().filter(|l| l.kind == "control").count(), 93);
+    assert_eq!(p.audited + p.planned + p.not_covered, p.lines.len() as u32);
+
     // 10.2: the root cause before any action.
     let n = |c: &Client, id: &str| {
         let c = c.clone();
@@ -1118,4 +1207,404 @@ async fn integrators_follow_publications_tasks_falling_due_and_findings_on_watch
     assert_eq!(seen["document.publish"], "document:access-control");
     assert!(seen["task.due"].starts_with("task:document-review-access-control-"));
     assert_eq!(seen["nonconformity.raise"], "nonconformity:nc-ops-f1");
+}
+
+async fn check_finding(c: &Client, requirement: &str) -> (String, String) {
+    let r = c
+        .frameworks()
+        .check_framework(c.req(pb::CheckFrameworkRequest {
+            framework: "iso27001-2022".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    r.findings
+        .into_iter()
+        .find(|f| f.requirement == requirement)
+        .map(|f| (f.status, f.detail))
+        .unwrap_or_default()
+}
+
+async fn training_status(c: &Client) -> pb::TrainingStatus {
+    c.training()
+        .get_training_status(c.req(pb::GetTrainingStatusRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn training_gaps_are_named_by_department_and_feed_the_awareness_check() {
+    let server = Server::with_simulated_clock();
+    let op = server.operator().await;
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    let sue = add_user(
+        &server,
+        "acme",
+        "sue",
+        &["employee"],
+        "Sales",
+        "Account manager",
+    )
+    .await;
+    add_user(
+        &server,
+        "acme",
+        "ann",
+        &["employee"],
+        "Sales",
+        "Account manager",
+    )
+    .await;
+    install_iso27001(&maria).await;
+    published_to(
+        &maria,
+        &bob,
+        "information-security-policy",
+        "maria",
+        "Information security policy",
+        &[],
+        Some(pb::Distribution {
+            departments: vec!["Sales".into(), "Ops".into()],
+            ..Default::default()
+        }),
+    )
+    .await;
+
+    // No awareness course yet: nobody has awareness training, and 7.3 says so.
+    let (status, detail) = check_finding(&maria, "7.3").await;
+    assert_eq!(status, "not-met");
+    assert!(
+        detail.contains("5 people have no awareness training"),
+        "{detail}"
+    );
+
+    // Awareness every 12 months for everyone; reading the policy counts. Bob runs it.
+    let course = maria
+        .training()
+        .put_course(maria.req(pb::PutCourseRequest {
+            course: Some(pb::Course {
+                id: "awareness".into(),
+                title: "Security awareness".into(),
+                kind: "awareness".into(),
+                frequency_months: 12,
+                documents: vec!["information-security-policy".into()],
+                owner: "bob".into(),
+                ..Default::default()
+            }),
+            expected_revision: 0,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    // Only the course's owner (or the ISMS manager) records who took it.
+    let denied = sue
+        .training()
+        .record_training(sue.req(pb::RecordTrainingRequest {
+            id: "awareness".into(),
+            expected_revision: course.revision,
+            users: vec!["sue".into()],
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+    let today = &op
+        .clock()
+        .get_clock(op.req(pb::GetClockRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .now[..10];
+    let future = bob
+        .training()
+        .record_training(bob.req(pb::RecordTrainingRequest {
+            id: "awareness".into(),
+            expected_revision: course.revision,
+            users: vec!["maria".into()],
+            at: "2999-01-01".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(future.code(), tonic::Code::InvalidArgument);
+    bob.training()
+        .record_training(bob.req(pb::RecordTrainingRequest {
+            id: "awareness".into(),
+            expected_revision: course.revision,
+            users: vec!["maria".into(), "bob".into()],
+            at: today.into(),
+            note: "Quarterly session, room 2".into(),
+        }))
+        .await
+        .unwrap();
+    // Sue reads and acknowledges the policy instead.
+    sue.documents()
+        .acknowledge_document(sue.req(pb::AcknowledgeDocumentRequest {
+            id: "information-security-policy".into(),
+        }))
+        .await
+        .unwrap();
+
+    let s = training_status(&maria).await;
+    assert_eq!(s.people_without_awareness, 2, "{s:?}");
+    let gaps: Vec<&str> = s.gaps.iter().map(|g| g.summary.as_str()).collect();
+    assert_eq!(
+        gaps,
+        [
+            "1 person in Ops is not current with Security awareness (1 never took it, 0 expired)",
+            "1 person in Sales is not current with Security awareness (1 never took it, 0 expired)"
+        ]
+    );
+    let sue_row = s.people.iter().find(|p| p.user == "sue").unwrap();
+    assert_eq!(sue_row.standing, "current");
+    let (status, detail) = check_finding(&maria, "7.3").await;
+    assert_eq!(
+        (status.as_str(), detail.as_str()),
+        ("not-met", "2 people have no awareness training this year")
+    );
+    // The records are the evidence of competence 7.2 asks for.
+    let (status, detail) = check_finding(&maria, "7.2").await;
+    assert_eq!(status, "met");
+    assert!(detail.contains("3 training records held"), "{detail}");
+
+    // Thirteen months later everyone's awareness has run out.
+    advance(&op, 400).await;
+    let s = training_status(&maria).await;
+    assert_eq!(s.people_without_awareness, 5);
+    let sales = s.gaps.iter().find(|g| g.department == "Sales").unwrap();
+    assert_eq!((sales.missing.len(), sales.expired.len()), (1, 1));
+    assert!(s.people.iter().all(|p| p.standing != "current"));
+}
+
+fn raci_row<'a>(m: &'a pb::ResponsibilityMatrix, kind: &str, id: &str) -> Vec<(&'a str, &'a str)> {
+    m.activities
+        .iter()
+        .find(|a| a.kind == kind && a.id == id)
+        .map(|a| {
+            a.people
+                .iter()
+                .map(|r| (r.person.as_str(), r.letters.as_str()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn raci(c: &Client, person: &str, kind: &str) -> pb::ResponsibilityMatrix {
+    c.responsibilities()
+        .get_responsibility_matrix(c.req(pb::GetResponsibilityMatrixRequest {
+            person: person.into(),
+            kind: kind.into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn the_responsibility_matrix_is_derived_from_the_records_and_exported() {
+    let server = Server::with_plugins();
+    let (maria, bob, dana) = organisation(&server, "acme").await;
+    let olivia = add_user(
+        &server,
+        "acme",
+        "olivia",
+        &["top-management"],
+        "Management",
+        "CEO",
+    )
+    .await;
+    let asset = maria
+        .assets()
+        .create_asset(maria.req(asset_request("Payroll system", "information-system", "bob")))
+        .await
+        .unwrap()
+        .into_inner();
+    // Maria keeps the policy, Bob approves it.
+    published(
+        &maria,
+        &bob,
+        "access-control",
+        "maria",
+        "Access control policy",
+        &[],
+    )
+    .await;
+    // A draft only Maria works on: Bob may not read it, so it is not in his matrix.
+    maria
+        .documents()
+        .create_document(maria.req(pb::CreateDocumentRequest {
+            id: "merger-plan".into(),
+            fields: Some(pb::DocumentFields {
+                kind: "plan".into(),
+                title: "Merger plan".into(),
+                owner: "maria".into(),
+                classification: "internal".into(),
+                approvers: vec!["olivia".into()],
+                quorum: 1,
+                review_period_months: 12,
+                ..Default::default()
+            }),
+            content: "Confidential until signed.".into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap();
+    maria
+        .tasks()
+        .create_task(maria.req(pb::CreateTaskRequest {
+            id: "restore-test".into(),
+            fields: Some(pb::TaskFields {
+                title: "Test a restore".into(),
+                assignee: "bob".into(),
+                due: "2030-01-01".into(),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .unwrap();
+    maria
+        .objectives()
+        .put_objective(maria.req(pb::PutObjectiveRequest {
+            objective: Some(pb::Objective {
+                id: "backups".into(),
+                title: "Restorable backups".into(),
+                owner: "olivia".into(),
+                metrics: vec![pb::ObjectiveMetric {
+                    id: "restore-success".into(),
+                    name: "Restores that succeed".into(),
+                    definition: "successful restore tests / restore tests".into(),
+                    target: 95.0,
+                    frequency_months: 3,
+                    owner: "bob".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            expected_revision: 0,
+        }))
+        .await
+        .unwrap();
+
+    let m = raci(&maria, "", "").await;
+    assert_eq!(
+        raci_row(&m, "isms", "isms"),
+        [("maria", "R"), ("olivia", "A")]
+    );
+    assert_eq!(raci_row(&m, "asset", &asset.id), [("bob", "RA")]);
+    assert_eq!(
+        raci_row(&m, "document", "access-control"),
+        [("bob", "A"), ("maria", "R")]
+    );
+    assert_eq!(
+        raci_row(&m, "document", "merger-plan"),
+        [("maria", "R"), ("olivia", "A")]
+    );
+    assert_eq!(
+        raci_row(&m, "task", "restore-test"),
+        [("bob", "R"), ("maria", "A")]
+    );
+    assert_eq!(
+        raci_row(&m, "objective", "backups"),
+        [("bob", "R"), ("olivia", "A")]
+    );
+    assert!(
+        m.without_accountable.is_empty(),
+        "{:?}",
+        m.without_accountable
+    );
+    let bob_load = m.load.iter().find(|l| l.person == "bob").unwrap();
+    assert_eq!((bob_load.responsible, bob_load.accountable), (3, 2));
+
+    // Bob's own view: only what he is part of, and not the draft he may not read.
+    let mine = raci(&bob, "bob", "").await;
+    assert!(
+        mine.activities
+            .iter()
+            .all(|a| a.people.iter().any(|r| r.person == "bob"))
+    );
+    assert!(raci_row(&raci(&bob, "", "").await, "document", "merger-plan").is_empty());
+    assert_eq!(raci(&dana, "", "asset").await.activities.len(), 1);
+
+    // Exported for people who live in spreadsheets: one column per person.
+    let csv = String::from_utf8(
+        olivia
+            .risks()
+            .export_report(olivia.req(pb::ExportReportRequest {
+                kind: "raci".into(),
+                format: "csv".into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+            .content,
+    )
+    .unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), "kind,id,activity,bob,maria,olivia");
+    assert!(
+        csv.contains(&format!(
+            "asset,{},Own and protect the asset: Payroll system,RA,,",
+            asset.id
+        )),
+        "{csv}"
+    );
+    let xlsx = olivia
+        .risks()
+        .export_report(olivia.req(pb::ExportReportRequest {
+            kind: "raci".into(),
+            format: "xlsx".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(xlsx.content.starts_with(b"PK"));
+    assert!(xlsx.filename.ends_with("responsibility-matrix.xlsx"));
+}
+
+#[tokio::test]
+async fn certification_readiness_says_what_each_audit_stage_would_find_missing() {
+    let server = Server::with_plugins();
+    let (maria, bob, _) = organisation(&server, "acme").await;
+    install_iso27001(&maria).await;
+    let stages = || async {
+        maria
+            .implementation()
+            .get_certification_readiness(maria.req(pb::GetCertificationReadinessRequest {
+                framework: "iso27001-2022".into(),
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let missing = |s: &pb::AuditStage| -> Vec<String> {
+        s.missing.iter().map(|f| f.requirement.clone()).collect()
+    };
+    let before = stages().await;
+    let stage1 = before.stage1.unwrap();
+    let stage2 = before.stage2.unwrap();
+    assert!(!stage1.ready && !stage2.ready);
+    // Stage 1 reviews the documents: no scope, no policy yet.
+    assert!(missing(&stage1).contains(&"4.3".to_string()), "{stage1:?}");
+    assert!(missing(&stage1).contains(&"5.2".to_string()));
+    // Stage 2 looks at what runs: nobody has awareness training.
+    assert!(missing(&stage2).contains(&"7.3".to_string()), "{stage2:?}");
+    assert!(!missing(&stage2).contains(&"4.3".to_string()));
+
+    // The scope statement published: stage 1 no longer misses 4.3.
+    published(
+        &maria,
+        &bob,
+        "isms-scope",
+        "maria",
+        "ISMS scope",
+        &["iso27001-2022:4.3"],
+    )
+    .await;
+    let after = stages().await.stage1.unwrap();
+    assert!(!missing(&after).contains(&"4.3".to_string()), "{after:?}");
+    assert_eq!(after.met, stage1.met + 1);
 }

@@ -261,6 +261,16 @@ pub enum Resource {
         id: String,
         metric_owners: Vec<String>,
     },
+    /// Training and awareness as a whole: defining courses, the status and the gaps.
+    TrainingRegister {
+        organisation: String,
+    },
+    /// One course, with its owner (who records completions).
+    Course {
+        organisation: String,
+        id: String,
+        owner: String,
+    },
     /// The organisation's tasks as a whole: giving tasks, listing, generating what is due.
     TaskList {
         organisation: String,
@@ -332,6 +342,12 @@ impl Resource {
             } => uid("Rampart::Risk", &format!("{organisation}/{id}")),
             Resource::Platform => uid("Rampart::Platform", "server"),
             Resource::Objectives { organisation } => uid("Rampart::Objectives", organisation),
+            Resource::TrainingRegister { organisation } => {
+                uid("Rampart::TrainingRegister", organisation)
+            }
+            Resource::Course {
+                organisation, id, ..
+            } => uid("Rampart::Course", &format!("{organisation}/{id}")),
             Resource::Objective {
                 organisation, id, ..
             } => uid("Rampart::Objective", &format!("{organisation}/{id}")),
@@ -376,6 +392,7 @@ impl Resource {
             "task-list" => Resource::TaskList { organisation },
             "platform" => Resource::Platform,
             "objectives" => Resource::Objectives { organisation },
+            "training" => Resource::TrainingRegister { organisation },
             "management-reviews" => Resource::ManagementReviews { organisation },
             "audit-programme" => Resource::AuditProgramme { organisation },
             "nonconformity-register" => Resource::NonconformityRegister { organisation },
@@ -406,6 +423,8 @@ impl Resource {
             | Resource::ManagementReviews { organisation }
             | Resource::Objectives { organisation }
             | Resource::Objective { organisation, .. }
+            | Resource::TrainingRegister { organisation }
+            | Resource::Course { organisation, .. }
             | Resource::InternalAudit { organisation, .. }
             | Resource::NonconformityRegister { organisation }
             | Resource::Nonconformity { organisation, .. } => organisation,
@@ -470,6 +489,7 @@ impl Resource {
             | Resource::AuditProgramme { organisation }
             | Resource::ManagementReviews { organisation }
             | Resource::Objectives { organisation }
+            | Resource::TrainingRegister { organisation }
             | Resource::NonconformityRegister { organisation } => {
                 one(vec![("organisation", s(organisation))])
             }
@@ -495,6 +515,17 @@ impl Resource {
             } => one(vec![
                 ("organisation", s(organisation)),
                 ("metric_owners", user_set(organisation, metric_owners)),
+            ]),
+            Resource::Course {
+                organisation,
+                owner,
+                ..
+            } => one(vec![
+                ("organisation", s(organisation)),
+                (
+                    "owner",
+                    RestrictedExpression::new_entity_uid(user_uid(organisation, owner)),
+                ),
             ]),
             Resource::Nonconformity {
                 organisation,

@@ -26,6 +26,10 @@ pub const PLATFORM_POLICIES: &[(&str, &str)] = &[
         "platform/plugins-are-platform.cedar",
         include_str!("../../../policies/platform/plugins-are-platform.cedar"),
     ),
+    (
+        "platform/imports-are-platform.cedar",
+        include_str!("../../../policies/platform/imports-are-platform.cedar"),
+    ),
 ];
 
 /// The default policy set of an organisation (`policies/*.cedar`), which it may replace.

@@ -38,6 +38,8 @@ struct TestFile {
     #[serde(default)]
     objectives: BTreeMap<String, ObjectiveFixture>,
     #[serde(default)]
+    courses: BTreeMap<String, CourseFixture>,
+    #[serde(default)]
     grants: Vec<GrantFixture>,
     #[serde(default, rename = "case")]
     cases: Vec<Case>,
@@ -128,6 +130,13 @@ struct AuditFixture {
     auditor: String,
     auditor_department: String,
     department: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourseFixture {
+    organisation: Option<String>,
+    owner: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -300,6 +309,14 @@ impl TestFile {
                     organisation: o.organisation.clone().unwrap_or(organisation),
                     id: id.into(),
                     metric_owners: o.metric_owners.clone(),
+                }
+            }
+            "course" => {
+                let c = self.courses.get(id).ok_or_else(|| unknown("course"))?;
+                Resource::Course {
+                    organisation: c.organisation.clone().unwrap_or(organisation),
+                    id: id.into(),
+                    owner: c.owner.clone(),
                 }
             }
             "nonconformity" => {

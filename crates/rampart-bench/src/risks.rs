@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use rampart_proto::v1 as pb;
 use rampart_proto::v1::asset_service_client::AssetServiceClient;
 use rampart_proto::v1::framework_service_client::FrameworkServiceClient;
@@ -297,5 +298,64 @@ pub async fn run() -> anyhow::Result<()> {
             ms(percentile(&times, 0.5))
         );
     }
+    bundle(&channel).await
+}
+
+/// Exports the organisation just built (10,000 assessed and treated risks, the SoA, the trail)
+/// and imports it as a new organisation on the same server.
+async fn bundle(channel: &Channel) -> anyhow::Result<()> {
+    use rampart_proto::v1::organisation_service_client::OrganisationServiceClient;
+    fn as_operator<T>(msg: T) -> tonic::Request<T> {
+        let mut r = req(msg, crate::OPERATOR_TOKEN);
+        r.metadata_mut().insert(
+            "x-rampart-organisation",
+            "bench-risks".parse().expect("ascii"),
+        );
+        r
+    }
+    let started = Instant::now();
+    let mut stream = OrganisationServiceClient::new(channel.clone())
+        .export_organisation(as_operator(pb::ExportOrganisationRequest::default()))
+        .await?
+        .into_inner();
+    let mut bytes = Vec::new();
+    let mut summary = None;
+    while let Some(chunk) = stream.message().await? {
+        summary = summary.or(chunk.summary);
+        bytes.extend(chunk.data);
+    }
+    let exported = started.elapsed();
+    let summary = summary.context("no summary")?;
+    let size = bytes.len();
+    let mut messages = vec![pb::ImportOrganisationRequest {
+        part: Some(pb::import_organisation_request::Part::Header(
+            pb::ImportHeader {
+                as_id: "bench-risks-copy".into(),
+                expected_head: summary.head.clone(),
+                size: size as u64,
+            },
+        )),
+    }];
+    messages.extend(
+        bytes
+            .chunks(256 * 1024)
+            .map(|c| pb::ImportOrganisationRequest {
+                part: Some(pb::import_organisation_request::Part::Chunk(c.to_vec())),
+            }),
+    );
+    let started = Instant::now();
+    let imported = OrganisationServiceClient::new(channel.clone())
+        .import_organisation(as_operator(tokio_stream::iter(messages)))
+        .await?
+        .into_inner();
+    let import = started.elapsed();
+    println!(
+        "ExportOrganisation: {} records, {} events, {:.1} MB in {}; ImportOrganisation (verify, write, verify the chain) in {}",
+        summary.records,
+        imported.events,
+        size as f64 / 1e6,
+        ms(exported),
+        ms(import)
+    );
     Ok(())
 }

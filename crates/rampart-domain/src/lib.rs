@@ -7,6 +7,8 @@
 
 pub mod asset;
 pub mod audit;
+pub mod audit_programme;
+pub mod bundle;
 pub mod classification;
 pub mod clock;
 pub mod document;
@@ -21,11 +23,13 @@ pub mod management_review;
 pub mod nonconformity;
 pub mod objective;
 pub mod organisation;
+pub mod responsibility;
 pub mod risk;
 pub mod rtp;
 pub mod soa;
 pub mod task;
 pub mod times;
+pub mod training;
 pub mod user;
 
 pub use invalid::Invalid;

@@ -427,6 +427,29 @@ impl Engine {
         }
     }
 
+    /// Every document whose version in force (or latest draft) the caller may read.
+    pub(crate) async fn readable_documents(
+        &self,
+        caller: &Caller,
+        org: &str,
+        db: &Database,
+    ) -> Result<Vec<Document>, EngineError> {
+        let scheme = get_scheme(db).await?.map(|s| s.scheme());
+        Ok(store::all(db)
+            .await?
+            .into_iter()
+            .filter(|d| {
+                default_version(d).is_some_and(|v| {
+                    self.allowed(
+                        caller,
+                        "document.read",
+                        &facts(org, d, Some(v), scheme.as_ref()),
+                    )
+                })
+            })
+            .collect())
+    }
+
     /// Changes a document's metadata. Changing who receives it is `document.distribute`.
     pub async fn update_document(
         &self,

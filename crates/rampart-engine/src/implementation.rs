@@ -182,3 +182,81 @@ mod tests {
         assert!(advice(&["9.2".into()], 500).is_empty());
     }
 }
+
+/// What auditors at one stage of the initial certification audit would look at, and what they
+/// would find missing.
+#[derive(Debug, Clone)]
+pub struct AuditStage {
+    /// Findings that are met.
+    pub met: usize,
+    /// Findings the stage looks at (not-applicable ones left out).
+    pub total: usize,
+    /// Not met or partly met, in the pack's order.
+    pub missing: Vec<rampart_plugins::pack::Finding>,
+}
+
+impl AuditStage {
+    pub fn ready(&self) -> bool {
+        self.missing.is_empty()
+    }
+}
+
+/// Stage 1 reviews the documented ISMS and whether it is ready for stage 2: every requirement
+/// the standard asks documented information for (scope, policy, risk method and results, SoA,
+/// objectives, audit and review results, …). Stage 2 checks that the ISMS is implemented and
+/// effective: every other clause and every applicable control.
+#[derive(Debug, Clone)]
+pub struct CertificationReadiness {
+    pub framework: String,
+    pub stage1: AuditStage,
+    pub stage2: AuditStage,
+}
+
+fn stage<'a>(findings: impl Iterator<Item = &'a rampart_plugins::pack::Finding>) -> AuditStage {
+    use rampart_plugins::pack::FindingStatus;
+    let mut s = AuditStage {
+        met: 0,
+        total: 0,
+        missing: vec![],
+    };
+    for f in findings.filter(|f| f.status != FindingStatus::NotApplicable) {
+        s.total += 1;
+        if f.status == FindingStatus::Met {
+            s.met += 1;
+        } else {
+            s.missing.push(f.clone());
+        }
+    }
+    s
+}
+
+impl Engine {
+    /// Where an organisation stands for the two stages of the certification audit, from the
+    /// pack's check.
+    pub async fn certification_readiness(
+        &self,
+        caller: &Caller,
+        org: &str,
+        framework: &str,
+    ) -> Result<CertificationReadiness, EngineError> {
+        let (org, db) = self.organisation_db(caller, org).await?;
+        self.authorize(caller, "framework.check", &register(&org))?;
+        let (installed, catalog) = self.installed(&db, framework).await?;
+        let docs = rampart_store::documents::all(&db).await?;
+        let readiness = self
+            .readiness(&org, &db, &docs, &installed, &catalog)
+            .await?;
+        let documented: std::collections::HashSet<&str> = catalog
+            .mandatory
+            .iter()
+            .map(|m| m.requirement.as_str())
+            .collect();
+        let is_stage1 =
+            |f: &&rampart_plugins::pack::Finding| documented.contains(f.requirement.as_str());
+        Ok(CertificationReadiness {
+            framework: installed.id.clone(),
+            stage1: stage(readiness.findings.iter().filter(is_stage1)),
+            stage2: stage(readiness.findings.iter().filter(|f| !is_stage1(f))),
+        })
+    }
+}

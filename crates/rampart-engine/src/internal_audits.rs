@@ -541,3 +541,183 @@ pub(crate) async fn audit_facts(
     facts.push(("corrective-actions-overdue", overdue as u64));
     Ok(facts)
 }
+
+impl Engine {
+    /// The audit programme over the certification cycle (9.2.2): every clause and applicable
+    /// control of the framework with whether an audit in the cycle audited it or will.
+    /// `cycle_start` (a date) fixes the cycle; empty counts three-year cycles from the earliest
+    /// audit of the framework.
+    pub async fn audit_programme(
+        &self,
+        caller: &Caller,
+        org: &str,
+        framework: &str,
+        cycle_start: &str,
+    ) -> Result<rampart_domain::audit_programme::Programme, EngineError> {
+        use rampart_domain::audit_programme::{self as ap, Auditable};
+        let audits = self.list_audits(caller, org).await?;
+        let (_, db) = self.organisation_db(caller, org).await?;
+        let (installed, catalog) = self.installed(&db, framework).await?;
+        let audits: Vec<InternalAudit> = audits
+            .into_iter()
+            .filter(|a| a.plan.framework == installed.id)
+            .collect();
+        let now = rampart_store::now();
+        let (start, end) = if cycle_start.trim().is_empty() {
+            ap::cycle(audits.iter().map(|a| a.plan.start.as_str()).min(), &now)
+        } else {
+            let start = rampart_domain::times::normalise("cycle_start", cycle_start)?;
+            let end = rampart_domain::times::add_months_text(&start, ap::CYCLE_MONTHS)
+                .unwrap_or_default();
+            (start, end)
+        };
+        // Clauses: requirements without sub-clauses. Controls: those the approved SoA declares
+        // applicable; every control while there is none.
+        let parents: std::collections::HashSet<&str> = catalog
+            .requirements
+            .iter()
+            .filter_map(|r| r.parent.as_deref())
+            .collect();
+        let mut universe: Vec<Auditable> = catalog
+            .requirements
+            .iter()
+            .filter(|r| !parents.contains(r.id.as_str()))
+            .map(|r| Auditable {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                kind: "clause",
+            })
+            .collect();
+        let approved: Option<rampart_domain::soa::SoaVersion> =
+            store::soa_versions(&db, &installed.id)
+                .await?
+                .into_iter()
+                .last();
+        let applicable: Option<Vec<&str>> = approved.as_ref().map(|v| {
+            v.entries
+                .iter()
+                .filter(|e| e.applicable)
+                .map(|e| e.control.as_str())
+                .collect()
+        });
+        universe.extend(
+            catalog
+                .controls
+                .iter()
+                .filter(|c| {
+                    applicable
+                        .as_ref()
+                        .is_none_or(|a| a.contains(&c.id.as_str()))
+                })
+                .map(|c| Auditable {
+                    id: c.id.clone(),
+                    title: c.title.clone(),
+                    kind: "control",
+                }),
+        );
+        Ok(ap::programme(universe, &audits, &start, &end))
+    }
+
+    /// The audit report (9.2.2 f): plan, checklist results, findings with their evidence and
+    /// the nonconformities they became, and the conclusion; Markdown or PDF.
+    pub async fn audit_report(
+        &self,
+        caller: &Caller,
+        org: &str,
+        id: &str,
+        format: &str,
+    ) -> Result<crate::ReportFile, EngineError> {
+        let a = self.get_audit(caller, org, id).await?;
+        let (org, db) = self.organisation_db(caller, org).await?;
+        let mut md = format!("# Internal audit report: {}\n\n", a.plan.title);
+        for (k, v) in [
+            ("Organisation", org.as_str()),
+            ("Audit", a.id.as_str()),
+            ("Framework", a.plan.framework.as_str()),
+            ("Department audited", a.plan.department.as_str()),
+            ("Auditor", a.plan.auditor.as_str()),
+            ("From", a.plan.start.get(..10).unwrap_or(&a.plan.start)),
+            ("To", a.plan.end.get(..10).unwrap_or(&a.plan.end)),
+            ("Status", a.status.as_str()),
+            ("Closed", a.closed_at.get(..10).unwrap_or("")),
+        ] {
+            md.push_str(&format!("- **{k}:** {v}\n"));
+        }
+        let count = |r: &str| a.checklist.iter().filter(|l| l.result == r).count();
+        md.push_str(&format!(
+            "\n## Checklist\n\n{} lines: {} conform, {} nonconform, {} observations, {} not audited, {} without a result.\n\n| requirement | title | result | note |\n|---|---|---|---|\n",
+            a.checklist.len(),
+            count("conform"),
+            count("nonconform"),
+            count("observation"),
+            count("not-audited"),
+            count(""),
+        ));
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        for l in &a.checklist {
+            md.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                l.requirement,
+                cell(&l.title),
+                l.result,
+                cell(&l.note)
+            ));
+        }
+        md.push_str("\n## Findings\n\n");
+        if a.findings.is_empty() {
+            md.push_str("None.\n");
+        }
+        for f in &a.findings {
+            md.push_str(&format!(
+                "### {} — {} ({})\n\n{}\n\n**Evidence:** {}\n",
+                f.id,
+                f.kind.as_str(),
+                f.requirement,
+                f.description,
+                f.evidence
+            ));
+            if !f.nonconformity.is_empty() {
+                let status =
+                    store::get::<Nonconformity>(&db, Table::Nonconformity, &f.nonconformity)
+                        .await?
+                        .map(|(n, _)| n.status.as_str().to_string())
+                        .unwrap_or_else(|| "not found".into());
+                md.push_str(&format!(
+                    "\n**Nonconformity:** {} ({status})\n",
+                    f.nonconformity
+                ));
+            }
+            md.push('\n');
+        }
+        md.push_str(&format!(
+            "\n## Conclusion\n\n{}\n",
+            if a.conclusion.is_empty() {
+                "(not closed yet)"
+            } else {
+                &a.conclusion
+            }
+        ));
+        let (bytes, content_type, ext) = match format.trim() {
+            "" | "markdown" | "md" => (md.into_bytes(), "text/markdown; charset=utf-8", "md"),
+            "pdf" => (
+                crate::document_export::render_pdf(
+                    "",
+                    &format!("Internal audit report: {}", a.plan.title),
+                    &md,
+                ),
+                "application/pdf",
+                "pdf",
+            ),
+            other => {
+                return Err(
+                    Invalid::new("format", format!("'{other}' is not markdown or pdf")).into(),
+                );
+            }
+        };
+        Ok(crate::ReportFile {
+            filename: format!("{org}-audit-{}.{ext}", a.id),
+            content_type: content_type.into(),
+            bytes,
+        })
+    }
+}

@@ -18,12 +18,15 @@ mod implementation;
 mod internal_audits;
 mod management_reviews;
 mod objectives;
+mod organisation_bundles;
 mod organisations;
 mod plugins;
+mod responsibilities;
 mod risk_reports;
 mod risks;
 mod tasks;
 mod tokens;
+mod training;
 mod users;
 mod version_texts;
 
@@ -54,8 +57,9 @@ pub use frameworks::{
     AffectedRequirement, AnnexAMigration, FrameworkInfo, ImportedPlugin, MappingView, Readiness,
     RequirementNode, UpgradePlan, UpgradeResult,
 };
-pub use implementation::{ImplementationProject, StepProgress};
+pub use implementation::{AuditStage, CertificationReadiness, ImplementationProject, StepProgress};
 pub use internal_audits::NonconformityStep;
+pub use organisation_bundles::{ExportedBundle, ImportedBundle};
 pub use plugins::{LoadReport, PluginInfo, PluginOptions};
 pub use rampart_authz::policy_tests::CaseResult;
 pub use rampart_authz::{Decision, Handling, Principal, Problem, Resource};

@@ -13,6 +13,7 @@ pub enum ReportKind {
     RiskAssessment,
     StatementOfApplicability,
     TreatmentPlan,
+    ResponsibilityMatrix,
 }
 
 impl ReportKind {
@@ -21,7 +22,11 @@ impl ReportKind {
             "risk-assessment" | "risks" => Ok(ReportKind::RiskAssessment),
             "soa" => Ok(ReportKind::StatementOfApplicability),
             "rtp" => Ok(ReportKind::TreatmentPlan),
-            _ => Err(Invalid::new("kind", "use risk-assessment, soa or rtp")),
+            "raci" | "responsibilities" => Ok(ReportKind::ResponsibilityMatrix),
+            _ => Err(Invalid::new(
+                "kind",
+                "use risk-assessment, soa, rtp or raci",
+            )),
         }
     }
 
@@ -30,6 +35,7 @@ impl ReportKind {
             ReportKind::RiskAssessment => "risk-assessment",
             ReportKind::StatementOfApplicability => "statement-of-applicability",
             ReportKind::TreatmentPlan => "risk-treatment-plan",
+            ReportKind::ResponsibilityMatrix => "responsibility-matrix",
         }
     }
 }
@@ -82,7 +88,7 @@ pub struct ReportFile {
 }
 
 #[derive(Debug, Clone)]
-enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Number(f64),
 }
@@ -102,17 +108,17 @@ impl Cell {
     }
 }
 
-fn t(s: impl Into<String>) -> Cell {
+pub(crate) fn t(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
 /// A report: a title, lines of summary, and one table.
-struct Report {
-    title: String,
-    summary: Vec<(String, String)>,
-    sheet: String,
-    headers: Vec<&'static str>,
-    rows: Vec<Vec<Cell>>,
+pub(crate) struct Report {
+    pub(crate) title: String,
+    pub(crate) summary: Vec<(String, String)>,
+    pub(crate) sheet: String,
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows: Vec<Vec<Cell>>,
 }
 
 impl Report {
@@ -159,7 +165,7 @@ impl Report {
         sheet.set_name(&self.sheet).map_err(fail)?;
         for (c, h) in self.headers.iter().enumerate() {
             sheet
-                .write_string_with_format(0, c as u16, *h, &bold)
+                .write_string_with_format(0, c as u16, h, &bold)
                 .map_err(fail)?;
         }
         for (i, r) in self.rows.iter().enumerate() {
@@ -265,6 +271,7 @@ impl Engine {
                 self.soa_report(caller, &org, framework).await?
             }
             ReportKind::TreatmentPlan => self.rtp_report(caller, &org, framework).await?,
+            ReportKind::ResponsibilityMatrix => self.raci_report(caller, &org).await?,
         };
         let started = std::time::Instant::now();
         let file = tokio::task::spawn_blocking(move || report.render(format, kind, &org))
@@ -353,7 +360,7 @@ impl Engine {
             title: format!("Risk assessment report — {org}"),
             summary,
             sheet: "Risks".into(),
-            headers: vec![
+            headers: [
                 "risk",
                 "title",
                 "owner",
@@ -370,7 +377,9 @@ impl Engine {
                 "residual acceptable",
                 "accepted by",
                 "accepted at",
-            ],
+            ]
+            .map(String::from)
+            .to_vec(),
             rows,
         })
     }
@@ -440,7 +449,7 @@ impl Engine {
                 ("State".into(), state),
             ],
             sheet: "SoA".into(),
-            headers: vec![
+            headers: [
                 "control",
                 "title",
                 "applicable",
@@ -448,7 +457,9 @@ impl Engine {
                 "reason for exclusion",
                 "status",
                 "implementation",
-            ],
+            ]
+            .map(String::from)
+            .to_vec(),
             rows,
         })
     }
@@ -495,9 +506,11 @@ impl Engine {
                 ),
             ],
             sheet: "RTP".into(),
-            headers: vec![
+            headers: [
                 "control", "owner", "actions", "due", "budget", "status", "overdue",
-            ],
+            ]
+            .map(String::from)
+            .to_vec(),
             rows,
         })
     }

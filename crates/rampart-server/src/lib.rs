@@ -28,9 +28,11 @@ use rampart_proto::v1::objective_service_server::ObjectiveServiceServer;
 use rampart_proto::v1::organisation_service_server::OrganisationServiceServer;
 use rampart_proto::v1::plugin_service_server::PluginServiceServer;
 use rampart_proto::v1::policy_service_server::PolicyServiceServer;
+use rampart_proto::v1::responsibility_service_server::ResponsibilityServiceServer;
 use rampart_proto::v1::risk_service_server::RiskServiceServer;
 use rampart_proto::v1::task_service_server::TaskServiceServer;
 use rampart_proto::v1::token_service_server::TokenServiceServer;
+use rampart_proto::v1::training_service_server::TrainingServiceServer;
 use rampart_proto::v1::user_service_server::UserServiceServer;
 use tokio::net::TcpListener;
 use tokio_stream::StreamExt as _;
@@ -109,6 +111,12 @@ pub async fn serve(
     health
         .set_serving::<ObjectiveServiceServer<operations::Objectives>>()
         .await;
+    health
+        .set_serving::<TrainingServiceServer<operations::Training>>()
+        .await;
+    health
+        .set_serving::<ResponsibilityServiceServer<operations::Responsibilities>>()
+        .await;
 
     // grpcurl 1.8 speaks only v1alpha reflection; buf curl and newer tools use v1.
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -175,6 +183,12 @@ pub async fn serve(
         .add_service(ObjectiveServiceServer::new(operations::Objectives(
             engine.clone(),
         )))
+        .add_service(TrainingServiceServer::new(operations::Training(
+            engine.clone(),
+        )))
+        .add_service(ResponsibilityServiceServer::new(
+            operations::Responsibilities(engine.clone()),
+        ))
         .add_service(PluginServiceServer::new(plugins::Plugins(engine)))
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await

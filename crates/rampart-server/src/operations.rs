@@ -7,6 +7,7 @@ use rampart_engine::domain::management_review::{ManagementReview, ReviewAction};
 use rampart_engine::domain::nonconformity::Nonconformity;
 use rampart_engine::domain::objective::{Direction, Metric, Objective};
 use rampart_engine::domain::task::{Task, TaskFields, TaskLink};
+use rampart_engine::domain::training::{Audience, Course, CourseKind, Standing};
 use rampart_engine::{ClockView, Engine, ImplementationProject, NonconformityStep, TaskView};
 use rampart_proto::v1 as pb;
 use tonic::{Request, Response, Status};
@@ -249,6 +250,33 @@ fn range_out(r: Range) -> pb::AmountRange {
 
 #[tonic::async_trait]
 impl pb::implementation_service_server::ImplementationService for Implementation {
+    async fn get_certification_readiness(
+        &self,
+        req: Request<pb::GetCertificationReadinessRequest>,
+    ) -> Res<pb::CertificationReadiness> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = self
+            .0
+            .certification_readiness(&c, &org, &req.get_ref().framework)
+            .await
+            .map_err(status)?;
+        let stage = |s: rampart_engine::AuditStage| pb::AuditStage {
+            ready: s.ready(),
+            met: s.met as u32,
+            total: s.total as u32,
+            missing: s
+                .missing
+                .into_iter()
+                .map(crate::frameworks::finding_out)
+                .collect(),
+        };
+        Ok(Response::new(pb::CertificationReadiness {
+            framework: r.framework,
+            stage1: Some(stage(r.stage1)),
+            stage2: Some(stage(r.stage2)),
+        }))
+    }
+
     async fn estimate(&self, req: Request<pb::EstimateRequest>) -> Res<pb::ImplementationEstimate> {
         let (c, _) = caller(&self.0, &req).await?;
         let r = req.into_inner();
@@ -379,6 +407,58 @@ impl Audits {
 
 #[tonic::async_trait]
 impl pb::internal_audit_service_server::InternalAuditService for Audits {
+    async fn get_audit_programme(
+        &self,
+        req: Request<pb::GetAuditProgrammeRequest>,
+    ) -> Res<pb::AuditProgramme> {
+        use rampart_engine::domain::audit_programme::Coverage;
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let p = self
+            .0
+            .audit_programme(&c, &org, &r.framework, &r.cycle_start)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::AuditProgramme {
+            framework: r.framework,
+            audited: p.count(Coverage::Audited) as u32,
+            planned: p.count(Coverage::Planned) as u32,
+            not_covered: p.count(Coverage::NotCovered) as u32,
+            percent_audited: p.percent_audited(),
+            lines: p
+                .lines
+                .into_iter()
+                .map(|l| pb::ProgrammeLine {
+                    requirement: l.item.id,
+                    title: l.item.title,
+                    kind: l.item.kind.into(),
+                    coverage: l.coverage.as_str().into(),
+                    audits: l.audits,
+                })
+                .collect(),
+            cycle_start: p.cycle_start,
+            cycle_end: p.cycle_end,
+        }))
+    }
+
+    async fn export_audit_report(
+        &self,
+        req: Request<pb::ExportAuditReportRequest>,
+    ) -> Res<pb::ReportFile> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let f = self
+            .0
+            .audit_report(&c, &org, &r.id, &r.format)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ReportFile {
+            filename: f.filename,
+            content_type: f.content_type,
+            content: f.bytes,
+        }))
+    }
+
     async fn plan_audit(&self, req: Request<pb::PlanAuditRequest>) -> Res<pb::InternalAudit> {
         let (c, org) = caller(&self.0, &req).await?;
         let r = req.into_inner();
@@ -854,5 +934,218 @@ impl pb::objective_service_server::ObjectiveService for Objectives {
             .await
             .map_err(status)?;
         Ok(Response::new(objective_out(o)))
+    }
+}
+
+pub struct Training(pub Engine);
+
+fn course_out(c: Course) -> pb::Course {
+    pb::Course {
+        kind: c.kind.as_str().into(),
+        roles: c.audience.roles,
+        departments: c.audience.departments,
+        job_titles: c.audience.job_titles,
+        completions: c
+            .completions
+            .into_iter()
+            .map(|x| pb::Completion {
+                user: x.user,
+                at: x.at,
+                recorded_by: x.recorded_by,
+                note: x.note,
+            })
+            .collect(),
+        id: c.id,
+        title: c.title,
+        description: c.description,
+        frequency_months: c.frequency_months,
+        documents: c.documents,
+        owner: c.owner,
+        revision: c.revision,
+    }
+}
+
+fn course_in(c: pb::Course) -> Result<Course, Status> {
+    Ok(Course {
+        kind: CourseKind::parse(&c.kind)
+            .map_err(|e| status(rampart_engine::EngineError::Invalid(e)))?,
+        audience: Audience {
+            roles: c.roles,
+            departments: c.departments,
+            job_titles: c.job_titles,
+        },
+        id: c.id,
+        title: c.title,
+        description: c.description,
+        frequency_months: c.frequency_months,
+        documents: c.documents,
+        owner: c.owner,
+        completions: vec![],
+        revision: 0,
+    })
+}
+
+fn standing_out(s: &Standing) -> (String, String) {
+    let until = match s {
+        Standing::Current { until } => until.clone().unwrap_or_default(),
+        Standing::Expired { since } => since.clone(),
+        Standing::Missing => String::new(),
+    };
+    (s.as_str().into(), until)
+}
+
+#[tonic::async_trait]
+impl pb::training_service_server::TrainingService for Training {
+    async fn put_course(&self, req: Request<pb::PutCourseRequest>) -> Res<pb::Course> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let course = course_in(r.course.unwrap_or_default())?;
+        let course = self
+            .0
+            .put_course(&c, &org, course, r.expected_revision)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(course_out(course)))
+    }
+
+    async fn get_course(&self, req: Request<pb::GetCourseRequest>) -> Res<pb::Course> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let course = self
+            .0
+            .get_course(&c, &org, &req.get_ref().id)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(course_out(course)))
+    }
+
+    async fn list_courses(
+        &self,
+        req: Request<pb::ListCoursesRequest>,
+    ) -> Res<pb::ListCoursesResponse> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let list = self.0.list_courses(&c, &org).await.map_err(status)?;
+        Ok(Response::new(pb::ListCoursesResponse {
+            courses: list.into_iter().map(course_out).collect(),
+        }))
+    }
+
+    async fn record_training(&self, req: Request<pb::RecordTrainingRequest>) -> Res<pb::Course> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let course = self
+            .0
+            .record_training(
+                &c,
+                &org,
+                &r.id,
+                r.expected_revision,
+                &r.users,
+                &r.at,
+                &r.note,
+            )
+            .await
+            .map_err(status)?;
+        Ok(Response::new(course_out(course)))
+    }
+
+    async fn get_training_status(
+        &self,
+        req: Request<pb::GetTrainingStatusRequest>,
+    ) -> Res<pb::TrainingStatus> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let s = self.0.training_status(&c, &org).await.map_err(status)?;
+        Ok(Response::new(pb::TrainingStatus {
+            people: s
+                .people
+                .into_iter()
+                .map(|p| {
+                    let (standing, until) = standing_out(&p.standing);
+                    pb::PersonTraining {
+                        user: p.user,
+                        department: p.department,
+                        course: p.course,
+                        kind: p.kind.as_str().into(),
+                        last: p.last.unwrap_or_default(),
+                        standing,
+                        until,
+                    }
+                })
+                .collect(),
+            gaps: s
+                .gaps
+                .into_iter()
+                .map(|g| pb::TrainingGap {
+                    summary: g.sentence(),
+                    course: g.course,
+                    course_title: g.course_title,
+                    kind: g.kind.as_str().into(),
+                    department: g.department,
+                    missing: g.missing,
+                    expired: g.expired,
+                })
+                .collect(),
+            people_without_awareness: s.people_without_awareness,
+            records: s.records,
+        }))
+    }
+}
+
+pub struct Responsibilities(pub Engine);
+
+#[tonic::async_trait]
+impl pb::responsibility_service_server::ResponsibilityService for Responsibilities {
+    async fn get_responsibility_matrix(
+        &self,
+        req: Request<pb::GetResponsibilityMatrixRequest>,
+    ) -> Res<pb::ResponsibilityMatrix> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let mut m = self
+            .0
+            .responsibility_matrix(&c, &org)
+            .await
+            .map_err(status)?;
+        if !r.person.trim().is_empty() {
+            m = m.for_person(r.person.trim());
+        }
+        if !r.kind.trim().is_empty() {
+            m = m.of_kind(r.kind.trim());
+        }
+        Ok(Response::new(pb::ResponsibilityMatrix {
+            people: m.people(),
+            without_accountable: m
+                .without_accountable()
+                .iter()
+                .map(|a| format!("{} {}", a.kind, a.id))
+                .collect(),
+            load: m
+                .load()
+                .into_iter()
+                .map(|(person, n)| pb::PersonLoad {
+                    person,
+                    responsible: n[0] as u32,
+                    accountable: n[1] as u32,
+                    consulted: n[2] as u32,
+                    informed: n[3] as u32,
+                })
+                .collect(),
+            activities: m
+                .activities
+                .iter()
+                .map(|a| pb::ResponsibilityActivity {
+                    kind: a.kind.into(),
+                    id: a.id.clone(),
+                    title: a.title.clone(),
+                    people: a
+                        .people
+                        .keys()
+                        .map(|p| pb::Responsibility {
+                            person: p.clone(),
+                            letters: a.letters(p),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }))
     }
 }

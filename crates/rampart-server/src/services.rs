@@ -118,7 +118,110 @@ impl pb::organisation_service_server::OrganisationService for Organisations {
             .map_err(status)?;
         Ok(Response::new(convert::organisation(o)))
     }
+
+    type ExportOrganisationStream =
+        Pin<Box<dyn Stream<Item = Result<pb::BundleChunk, Status>> + Send>>;
+
+    async fn export_organisation(
+        &self,
+        req: Request<pb::ExportOrganisationRequest>,
+    ) -> Res<Self::ExportOrganisationStream> {
+        let (c, org) = caller(&self.0, &req).await?;
+        let r = req.into_inner();
+        let id = if r.id.is_empty() { org } else { r.id };
+        let b = self
+            .0
+            .export_organisation(&c, &id, &r.framework)
+            .await
+            .map_err(status)?;
+        let mut summary = Some(pb::BundleSummary {
+            records: b.records as u64,
+            events: b.events,
+            head: b.head,
+            content_digest: b.content_digest,
+            size: b.bytes.len() as u64,
+        });
+        let parts: Vec<Result<pb::BundleChunk, Status>> = b
+            .bytes
+            .chunks(BUNDLE_CHUNK_BYTES)
+            .map(|part| {
+                Ok(pb::BundleChunk {
+                    data: part.to_vec(),
+                    summary: summary.take(),
+                })
+            })
+            .collect();
+        Ok(Response::new(Box::pin(tokio_stream::iter(parts))))
+    }
+
+    async fn import_organisation(
+        &self,
+        req: Request<tonic::Streaming<pb::ImportOrganisationRequest>>,
+    ) -> Res<pb::ImportOrganisationResponse> {
+        let (c, _) = caller(&self.0, &req).await?;
+        let mut stream = req.into_inner();
+        let header = match stream.message().await? {
+            Some(pb::ImportOrganisationRequest {
+                part: Some(pb::import_organisation_request::Part::Header(h)),
+            }) => h,
+            _ => {
+                return Err(Status::invalid_argument(
+                    "header: the first message of an import must be the header",
+                ));
+            }
+        };
+        if header.size > MAX_BUNDLE_BYTES {
+            return Err(Status::invalid_argument(format!(
+                "size: the bundle is {} bytes; this server imports at most {MAX_BUNDLE_BYTES}",
+                header.size
+            )));
+        }
+        let mut bytes: Vec<u8> = Vec::with_capacity(header.size as usize);
+        while let Some(m) = stream.message().await? {
+            match m.part {
+                Some(pb::import_organisation_request::Part::Chunk(chunk)) => {
+                    if (bytes.len() + chunk.len()) as u64 > MAX_BUNDLE_BYTES {
+                        return Err(Status::invalid_argument(format!(
+                            "bundle: larger than this server imports ({MAX_BUNDLE_BYTES} bytes)"
+                        )));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                _ => {
+                    return Err(Status::invalid_argument(
+                        "chunk: only the first message may be a header",
+                    ));
+                }
+            }
+        }
+        if header.size != 0 && header.size != bytes.len() as u64 {
+            return Err(Status::invalid_argument(format!(
+                "bundle: the header announced {} bytes but {} arrived; nothing was imported",
+                header.size,
+                bytes.len()
+            )));
+        }
+        let i = self
+            .0
+            .import_organisation(&c, &bytes, &header.as_id, &header.expected_head)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(pb::ImportOrganisationResponse {
+            organisation: Some(convert::organisation(i.organisation)),
+            records: i.records as u64,
+            events: i.events,
+            exported_by: i.exported_by,
+            exported_at: i.exported_at,
+            framework: i.framework,
+        }))
+    }
 }
+
+/// Bundles travel in chunks of this size.
+const BUNDLE_CHUNK_BYTES: usize = 256 * 1024;
+
+/// The largest bundle an import accepts; the bundle is held in memory while it is verified.
+pub const MAX_BUNDLE_BYTES: u64 = 1024 * 1024 * 1024;
 
 #[tonic::async_trait]
 impl pb::user_service_server::UserService for Users {

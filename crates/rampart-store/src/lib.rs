@@ -13,6 +13,7 @@ mod records;
 
 pub mod assets;
 pub mod audit;
+pub mod bundle;
 pub mod classification;
 pub mod documents;
 pub mod frameworks;

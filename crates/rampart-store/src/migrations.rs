@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -351,12 +351,20 @@ DEFINE FIELD IF NOT EXISTS data ON objective TYPE string;
 DEFINE FIELD IF NOT EXISTS revision ON objective TYPE int;
 "#;
 
+// Training and awareness courses with their completion records (7.2, 7.3).
+const ORGANISATION_V7: &str = r#"
+DEFINE TABLE IF NOT EXISTS course SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS data ON course TYPE string;
+DEFINE FIELD IF NOT EXISTS revision ON course TYPE int;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
     match schema {
         Schema::System => vec![
             format!("{COMMON}{SYSTEM_V1}"),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),
@@ -370,6 +378,7 @@ fn migrations(schema: Schema) -> Vec<String> {
             ORGANISATION_V4.to_string(),
             ORGANISATION_V5.to_string(),
             ORGANISATION_V6.to_string(),
+            ORGANISATION_V7.to_string(),
         ],
     }
 }

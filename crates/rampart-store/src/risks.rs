@@ -18,13 +18,14 @@ pub enum Table {
     Party,
     ControlRecord,
     RtpItem,
-    /// Tasks, internal audits, nonconformities, management reviews and objectives keep the same shape (state as JSON beside its
+    /// Tasks, internal audits, nonconformities, management reviews, objectives and courses keep the same shape (state as JSON beside its
     /// revision), so they share this code.
     Task,
     InternalAudit,
     Nonconformity,
     ManagementReview,
     Objective,
+    Course,
 }
 
 impl Table {
@@ -40,6 +41,7 @@ impl Table {
             Table::Nonconformity => "nonconformity",
             Table::ManagementReview => "management_review",
             Table::Objective => "objective",
+            Table::Course => "course",
         }
     }
 }

@@ -80,6 +80,61 @@ pub async fn run_audit(
 ) -> anyhow::Result<()> {
     let mut svc = client.internal_audits();
     let a = match cmd {
+        InternalAuditCmd::Programme {
+            framework,
+            cycle_start,
+            gaps,
+        } => {
+            let p = svc
+                .get_audit_programme(client.req(pb::GetAuditProgrammeRequest {
+                    framework,
+                    cycle_start,
+                }))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            if as_json {
+                return json(&p);
+            }
+            table(
+                &["requirement", "kind", "title", "coverage", "audits"],
+                p.lines
+                    .iter()
+                    .filter(|l| !gaps || l.coverage == "not-covered")
+                    .map(|l| {
+                        vec![
+                            l.requirement.clone(),
+                            l.kind.clone(),
+                            l.title.clone(),
+                            l.coverage.clone(),
+                            l.audits.join(", "),
+                        ]
+                    })
+                    .collect(),
+            );
+            println!(
+                "\ncycle {} to {}: {} audited ({:.0}%), {} planned, {} not covered",
+                p.cycle_start.get(..10).unwrap_or(""),
+                p.cycle_end.get(..10).unwrap_or(""),
+                p.audited,
+                p.percent_audited,
+                p.planned,
+                p.not_covered
+            );
+            return Ok(());
+        }
+        InternalAuditCmd::Report { id, format, out } => {
+            let f = svc
+                .export_audit_report(client.req(pb::ExportAuditReportRequest { id, format }))
+                .await
+                .map_err(explain)?
+                .into_inner();
+            let path = out.unwrap_or_else(|| f.filename.clone().into());
+            std::fs::write(&path, &f.content)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            println!("wrote {} ({} bytes)", path.display(), f.content.len());
+            return Ok(());
+        }
         InternalAuditCmd::List => {
             let list = svc
                 .list_audits(client.req(pb::ListAuditsRequest {}))
@@ -714,4 +769,48 @@ pub async fn run_objective(
         }
     };
     show_objective(&o, as_json)
+}
+
+pub async fn run_certification(
+    client: &Client,
+    framework: String,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let r = client
+        .implementation()
+        .get_certification_readiness(client.req(pb::GetCertificationReadinessRequest { framework }))
+        .await
+        .map_err(explain)?
+        .into_inner();
+    if as_json {
+        return json(&r);
+    }
+    for (name, s) in [
+        (
+            "Stage 1 — the documented ISMS",
+            r.stage1.unwrap_or_default(),
+        ),
+        (
+            "Stage 2 — implementation and effectiveness",
+            r.stage2.unwrap_or_default(),
+        ),
+    ] {
+        println!(
+            "{name}: {} ({} of {} met)",
+            if s.ready { "ready" } else { "not ready" },
+            s.met,
+            s.total
+        );
+        if !s.missing.is_empty() {
+            table(
+                &["requirement", "status", "what the auditor would find"],
+                s.missing
+                    .iter()
+                    .map(|f| vec![f.requirement.clone(), f.status.clone(), f.detail.clone()])
+                    .collect(),
+            );
+        }
+        println!();
+    }
+    Ok(())
 }

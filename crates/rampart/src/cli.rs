@@ -100,6 +100,30 @@ pub enum Command {
     /// ISMS objectives and their metrics (6.2, 9.1): define, measure, see which are met.
     #[command(subcommand)]
     Objective(ObjectiveCmd),
+    /// What stage 1 (the documented ISMS) and stage 2 (implementation and effectiveness)
+    /// auditors of the certification audit would find missing.
+    Certification {
+        #[arg(default_value = "iso27001-2022")]
+        framework: String,
+    },
+    /// The responsibility matrix (RACI), derived from ownership and assignments: per activity
+    /// (default), per person (--person), or exported (--export csv|xlsx|markdown|pdf).
+    Raci {
+        #[arg(long, default_value = "")]
+        person: String,
+        /// Only one kind of activity: isms, asset, risk, control, document, task,
+        /// corrective-action, objective, audit, course.
+        #[arg(long, default_value = "")]
+        kind: String,
+        #[arg(long)]
+        export: Option<String>,
+        /// Where to write the export (default: its own file name in this directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Training and awareness: courses, who took them, and who is not current (7.2, 7.3).
+    #[command(subcommand)]
+    Training(TrainingCmd),
     /// The server's clock; a server started with --simulated-clock can be moved forward.
     #[command(subcommand)]
     Clock(ClockCmd),
@@ -176,6 +200,26 @@ pub enum TaskCmd {
 #[derive(Subcommand, Debug)]
 pub enum InternalAuditCmd {
     List,
+    /// The audit programme over the three-year cycle: every clause and applicable control,
+    /// audited, planned or not covered yet.
+    Programme {
+        #[arg(long, default_value = "iso27001-2022")]
+        framework: String,
+        /// The cycle's first day (default: counted from the earliest audit).
+        #[arg(long, default_value = "")]
+        cycle_start: String,
+        /// Only what is not covered yet.
+        #[arg(long)]
+        gaps: bool,
+    },
+    /// The audit report (markdown or pdf).
+    Report {
+        id: String,
+        #[arg(long, default_value = "markdown")]
+        format: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// One audit with its checklist and findings.
     Show {
         id: String,
@@ -348,6 +392,58 @@ pub enum ObjectiveCmd {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum TrainingCmd {
+    /// Every course, with how many must take it and how many are current.
+    List,
+    /// One course and its completion records.
+    Show { id: String },
+    /// Define (or redefine) a course or awareness campaign; completions are kept.
+    Define {
+        id: String,
+        #[arg(long)]
+        title: String,
+        /// awareness or training.
+        #[arg(long, default_value = "awareness")]
+        kind: String,
+        /// Who runs it and records completions.
+        #[arg(long)]
+        owner: String,
+        /// Who must take it (comma-separated; none of the three: every active member of staff).
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        departments: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        job_titles: Vec<String>,
+        /// Retaken every this many months (0: once).
+        #[arg(long, default_value_t = 12)]
+        every_months: u32,
+        /// Documents whose acknowledgement counts as taking it (comma-separated ids).
+        #[arg(long, value_delimiter = ',')]
+        documents: Vec<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Record who took a course.
+    Record {
+        id: String,
+        /// Comma-separated user ids.
+        #[arg(long, value_delimiter = ',')]
+        users: Vec<String>,
+        /// When (a date; default today).
+        #[arg(long, default_value = "")]
+        at: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Where everyone stands; --gaps for only who is not current, by department.
+    Status {
+        #[arg(long)]
+        gaps: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ClockCmd {
     Show,
     /// Move a simulated clock forward and generate what falls due (operators).
@@ -415,7 +511,7 @@ pub enum RiskCmd {
     Methodology { id: Option<String> },
     /// Threats the installed packs suggest for an asset.
     SuggestThreats { asset: String },
-    /// Export a report: `--kind risk-assessment|soa|rtp --format markdown|csv|xlsx|pdf`.
+    /// Export a report: `--kind risk-assessment|soa|rtp|raci --format markdown|csv|xlsx|pdf`.
     Report {
         #[arg(long, default_value = "risk-assessment")]
         kind: String,
@@ -738,6 +834,28 @@ pub enum OrgCmd {
         employees: Option<u32>,
         #[arg(long)]
         scope: Option<String>,
+    },
+    /// Export everything the organisation holds (records, document versions, attachments, the
+    /// audit trail) as a verifiable bundle; prints the head hash to hand over with it.
+    Export {
+        /// The organisation (default: the current one).
+        id: Option<String>,
+        /// Where to write the bundle.
+        #[arg(long, short)]
+        out: std::path::PathBuf,
+        /// Only this framework's work (and what every framework shares), e.g. iso27001-2022.
+        #[arg(long, default_value = "")]
+        framework: String,
+    },
+    /// Import a bundle as a new organisation (operators): verified first, all or nothing.
+    Import {
+        file: std::path::PathBuf,
+        /// The new organisation's id (default: the id it was exported with).
+        #[arg(long = "as", default_value = "")]
+        as_id: String,
+        /// The head hash the exporter gave you; proves nobody rewrote the bundle.
+        #[arg(long, default_value = "")]
+        expect_head: String,
     },
 }
 

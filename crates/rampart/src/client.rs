@@ -120,6 +120,21 @@ impl Client {
             self.channel.clone(),
         )
     }
+    pub fn responsibilities(
+        &self,
+    ) -> rampart_proto::v1::responsibility_service_client::ResponsibilityServiceClient<Channel>
+    {
+        rampart_proto::v1::responsibility_service_client::ResponsibilityServiceClient::new(
+            self.channel.clone(),
+        )
+    }
+
+    pub fn training(
+        &self,
+    ) -> rampart_proto::v1::training_service_client::TrainingServiceClient<Channel> {
+        rampart_proto::v1::training_service_client::TrainingServiceClient::new(self.channel.clone())
+    }
+
     pub fn objectives(
         &self,
     ) -> rampart_proto::v1::objective_service_client::ObjectiveServiceClient<Channel> {

@@ -70,6 +70,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Nonconformity(cmd) => crate::audits::run_nc(&client, cmd, as_json).await?,
         Command::ManagementReview(cmd) => crate::audits::run_review(&client, cmd, as_json).await?,
         Command::Objective(cmd) => crate::audits::run_objective(&client, cmd, as_json).await?,
+        Command::Training(cmd) => crate::training::run(&client, cmd, as_json).await?,
+        Command::Certification { framework } => {
+            crate::audits::run_certification(&client, framework, as_json).await?
+        }
+        Command::Raci {
+            person,
+            kind,
+            export,
+            out,
+        } => crate::responsibilities::run(&client, person, kind, export, out, as_json).await?,
         Command::Clock(cmd) => crate::operations::run_clock(&client, cmd, as_json).await?,
         Command::Estimate {
             employees,
@@ -183,6 +193,14 @@ async fn org(client: &Client, cmd: OrgCmd, as_json: bool) -> anyhow::Result<()> 
                 .map_err(explain)?;
             show_org(o.get_ref(), as_json);
         }
+        OrgCmd::Export { id, out, framework } => {
+            export_org(client, id.unwrap_or_default(), &out, framework, as_json).await?;
+        }
+        OrgCmd::Import {
+            file,
+            as_id,
+            expect_head,
+        } => import_org(client, &file, as_id, expect_head, as_json).await?,
     }
     Ok(())
 }
@@ -909,5 +927,127 @@ async fn audit(client: &Client, cmd: AuditCmd, as_json: bool) -> anyhow::Result<
             }
         }
     }
+    Ok(())
+}
+
+async fn export_org(
+    client: &Client,
+    id: String,
+    out: &std::path::Path,
+    framework: String,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stream = client
+        .organisations()
+        .export_organisation(client.req(pb::ExportOrganisationRequest { id, framework }))
+        .await
+        .map_err(explain)?
+        .into_inner();
+    // Written beside the target and renamed at the end, so a failed export leaves no half file.
+    let partial = out.with_extension("partial");
+    let mut file = std::io::BufWriter::new(
+        std::fs::File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?,
+    );
+    let mut summary = None;
+    let mut written = 0u64;
+    while let Some(chunk) = stream.message().await.map_err(explain)? {
+        if chunk.summary.is_some() {
+            summary = chunk.summary;
+        }
+        file.write_all(&chunk.data)?;
+        written += chunk.data.len() as u64;
+        crate::documents::progress(written, summary.as_ref().map(|s| s.size).unwrap_or(0));
+    }
+    file.flush()?;
+    drop(file);
+    std::fs::rename(&partial, out)
+        .with_context(|| format!("cannot move the bundle to {}", out.display()))?;
+    let s = summary.context("the server sent no bundle")?;
+    if as_json {
+        return json(&serde_json::json!({
+            "file": out.display().to_string(),
+            "records": s.records,
+            "events": s.events,
+            "size": s.size,
+            "head": s.head,
+            "content_digest": s.content_digest,
+        }));
+    }
+    eprintln!();
+    record(&[
+        ("bundle", out.display().to_string()),
+        ("records", s.records.to_string()),
+        ("audit events", s.events.to_string()),
+        ("size", format!("{} bytes", s.size)),
+        ("head", s.head.clone()),
+    ]);
+    println!(
+        "\nGive the receiver the bundle and its head; they import it with\n  rampart org import {} --expect-head {}",
+        out.display(),
+        s.head
+    );
+    Ok(())
+}
+
+async fn import_org(
+    client: &Client,
+    file: &std::path::Path,
+    as_id: String,
+    expected_head: String,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let size = bytes.len() as u64;
+    let mut messages = vec![pb::ImportOrganisationRequest {
+        part: Some(pb::import_organisation_request::Part::Header(
+            pb::ImportHeader {
+                as_id,
+                expected_head,
+                size,
+            },
+        )),
+    }];
+    messages.extend(
+        bytes
+            .chunks(256 * 1024)
+            .map(|c| pb::ImportOrganisationRequest {
+                part: Some(pb::import_organisation_request::Part::Chunk(c.to_vec())),
+            }),
+    );
+    let r = client
+        .organisations()
+        .import_organisation(client.req(tokio_stream::iter(messages)))
+        .await
+        .map_err(explain)?
+        .into_inner();
+    if as_json {
+        print_json(&r);
+        return Ok(());
+    }
+    let o = r.organisation.unwrap_or_default();
+    record(&[
+        ("organisation", o.id.clone()),
+        ("name", o.name),
+        ("records", r.records.to_string()),
+        ("audit events", format!("{} (chain verified)", r.events)),
+        (
+            "exported by",
+            format!("{} at {}", r.exported_by, r.exported_at),
+        ),
+        (
+            "framework",
+            if r.framework.is_empty() {
+                "all".into()
+            } else {
+                r.framework
+            },
+        ),
+    ]);
+    println!(
+        "\nAPI tokens do not travel with a bundle: issue new ones, e.g.\n  rampart token create --org {} --user USER",
+        o.id
+    );
     Ok(())
 }

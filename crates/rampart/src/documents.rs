@@ -255,7 +255,7 @@ struct ScheduleFile {
     rules: Vec<RuleFile>,
 }
 
-fn progress(done: u64, total: u64) {
+pub(crate) fn progress(done: u64, total: u64) {
     if std::io::stderr().is_terminal() {
         let pct = (done * 100).checked_div(total).unwrap_or(100);
         eprint!("\r{} / {} bytes ({pct}%)", done, total);

@@ -13,8 +13,10 @@ mod operations;
 mod output;
 mod plugins;
 mod policies;
+mod responsibilities;
 mod risks;
 mod serve;
+mod training;
 
 use clap::Parser;
 

@@ -1,0 +1,160 @@
+//! An organisation's database as plain data — every table's records under their keys, and the
+//! audit trail — read in one transaction, and written back into an empty database in one.
+
+use std::collections::BTreeMap;
+
+use rampart_domain::audit::AuditEvent;
+use serde_json::{Map, Value};
+
+use crate::json::from_rows;
+use crate::{Database, StoreError};
+
+/// Tables that are not carried as records: the schema version (the target has its own) and the
+/// chain (carried as events, its head rebuilt from them).
+const NOT_RECORDS: [&str; 3] = ["meta", "audit_event", "audit_head"];
+
+/// Fields stored as bytes, carried as base64 text.
+const BYTES: [(&str, &str); 1] = [("attachment_chunk", "data")];
+
+fn bytes_field(table: &str) -> Option<&'static str> {
+    BYTES.iter().find(|(t, _)| *t == table).map(|(_, f)| *f)
+}
+
+pub struct Snapshot {
+    /// Table → records, each with `id` replaced by the record's key.
+    pub tables: BTreeMap<String, Vec<Value>>,
+    pub events: Vec<AuditEvent>,
+}
+
+/// The tables of this database that hold records, as its schema defines them.
+pub async fn record_tables(db: &Database) -> Result<Vec<String>, StoreError> {
+    let info = db.rows("INFO FOR DB", Map::new(), 0).await?;
+    let tables = info
+        .first()
+        .and_then(|i| i.get("tables"))
+        .and_then(Value::as_object)
+        .ok_or_else(|| StoreError::Corrupt("INFO FOR DB lists no tables".into()))?;
+    Ok(tables
+        .keys()
+        .filter(|t| !NOT_RECORDS.contains(&t.as_str()))
+        .cloned()
+        .collect())
+}
+
+/// Every record and every audit event, as of one moment.
+pub async fn snapshot(db: &Database) -> Result<Snapshot, StoreError> {
+    let names = record_tables(db).await?;
+    // Table names come from the schema itself ([a-z_]), so formatting them in is safe.
+    let mut q = String::from("BEGIN TRANSACTION;\n");
+    for t in &names {
+        match bytes_field(t) {
+            Some(f) => q.push_str(&format!(
+                "SELECT *, record::id(id) AS id, encoding::base64::encode({f}) AS {f} FROM {t};\n"
+            )),
+            None => q.push_str(&format!("SELECT *, record::id(id) AS id FROM {t};\n")),
+        }
+    }
+    q.push_str("SELECT * FROM audit_event ORDER BY id;\nCOMMIT TRANSACTION;");
+    // BEGIN answers as a statement of its own, so the tables start at 1.
+    let mut results = db.rows_of_each(&q, Map::new(), names.len() + 2).await?;
+    let events: Vec<AuditEvent> = from_rows(results.pop().unwrap_or_default())?;
+    let tables = names
+        .into_iter()
+        .zip(results.into_iter().skip(1))
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect();
+    Ok(Snapshot { tables, events })
+}
+
+/// Whether the database holds nothing yet (no record, no event).
+pub async fn is_empty(db: &Database) -> Result<bool, StoreError> {
+    let names = record_tables(db).await?;
+    let mut q = String::new();
+    for t in names.iter().map(String::as_str).chain(["audit_event"]) {
+        q.push_str(&format!("SELECT VALUE id FROM {t} LIMIT 1;\n"));
+    }
+    let results = db.rows_of_each(&q, Map::new(), names.len() + 1).await?;
+    Ok(results.iter().all(Vec::is_empty))
+}
+
+/// Writes a snapshot, and `then` (an event chained after it), into an empty database in one
+/// transaction: all of it or nothing. Tables the schema does not define are refused.
+pub async fn restore(
+    db: &Database,
+    snapshot: &Snapshot,
+    then: &AuditEvent,
+) -> Result<(), StoreError> {
+    let known = record_tables(db).await?;
+    if let Some(unknown) = snapshot.tables.keys().find(|t| !known.contains(t)) {
+        return Err(StoreError::Invalid(rampart_domain::Invalid::new(
+            "bundle",
+            format!(
+                "the bundle holds table '{unknown}', which this Rampart's schema does not have"
+            ),
+        )));
+    }
+    let mut q = String::from(
+        "BEGIN TRANSACTION;\nIF (SELECT VALUE id FROM audit_event LIMIT 1) != [] { THROW 'rampart:exists:this organisation database already holds records' };\n",
+    );
+    let mut bound = Map::new();
+    for (i, (table, rows)) in snapshot.tables.iter().enumerate() {
+        let var = format!("t{i}");
+        match bytes_field(table) {
+            Some(f) => q.push_str(&format!(
+                "INSERT INTO {table} (SELECT *, encoding::base64::decode({f}) AS {f} FROM ${var}) RETURN NONE;\n"
+            )),
+            None => q.push_str(&format!("INSERT INTO {table} ${var} RETURN NONE;\n")),
+        }
+        bound.insert(var, Value::Array(rows.clone()));
+    }
+    let mut events: Vec<Value> = Vec::with_capacity(snapshot.events.len() + 1);
+    for e in snapshot.events.iter().chain(std::iter::once(then)) {
+        let mut body = serde_json::to_value(e).expect("events serialise");
+        body["id"] = Value::from(e.seq);
+        events.push(body);
+    }
+    q.push_str("INSERT INTO audit_event $events RETURN NONE;\nUPSERT audit_head:chain CONTENT $head;\nCOMMIT TRANSACTION;");
+    bound.insert("events".into(), Value::Array(events));
+    bound.insert(
+        "head".into(),
+        serde_json::json!({"seq": then.seq, "hash": then.hash}),
+    );
+    let mut res = db.surreal().query(q).bind(Value::Object(bound)).await?;
+    let mut errors: Vec<(usize, String)> = res
+        .take_errors()
+        .into_iter()
+        .map(|(i, e)| (i, e.to_string()))
+        .collect();
+    errors.sort();
+    if let Some((_, first)) = errors
+        .iter()
+        .find(|(_, m)| !m.contains("not executed"))
+        .or(errors.first())
+    {
+        if first.contains("rampart:exists") {
+            return Err(StoreError::AlreadyExists(
+                "a database with records for this organisation".into(),
+            ));
+        }
+        return Err(StoreError::Database(format!(
+            "the bundle could not be written (nothing was): {first}"
+        )));
+    }
+    Ok(())
+}
+
+/// Removes every record and event: undoes a restore whose organisation could not be created.
+pub async fn clear(db: &Database) -> Result<(), StoreError> {
+    let names = record_tables(db).await?;
+    let mut q = String::from("BEGIN TRANSACTION;\n");
+    for t in names
+        .iter()
+        .map(String::as_str)
+        .chain(NOT_RECORDS[1..].iter().copied())
+    {
+        q.push_str(&format!("DELETE {t};\n"));
+    }
+    q.push_str("COMMIT TRANSACTION;");
+    db.rows(&q, Map::new(), 0).await?;
+    Ok(())
+}
