@@ -415,16 +415,26 @@ ASSET_TYPE_CONTROLS = [
 # taking a course) are the evidence of competence.
 COMPETENCE = {"item": "competence", "fact": "training-records",
               "text": "{value} training records held (completions and acknowledgements)"}
+# The registers of the ISMS operation are the records the standards ask to retain.
+OPERATION = [
+    COMPETENCE,
+    {"item": "objectives", "fact": "objectives", "text": "{value} objectives with their metrics in the objectives register"},
+    {"item": "measurement-results", "fact": "measurements", "text": "{value} measurements recorded against the objectives' metrics"},
+    {"item": "audit-programme", "fact": "internal-audits", "text": "{value} internal audits in the audit programme"},
+    {"item": "audit-results", "fact": "internal-audits-closed", "text": "{value} internal audits closed with their checklist, findings and conclusion"},
+    {"item": "management-review-results", "fact": "management-reviews-closed", "text": "{value} management reviews with their decisions and actions recorded"},
+    {"item": "corrective-actions", "fact": "nonconformities", "text": "{value} nonconformities recorded with their root cause, actions and verification"},
+]
 EVIDENCE = {
     "27001": [
         {"item": "inventory-of-assets", "fact": "assets", "text": "the asset register holds {value} assets"},
         {"item": "soa", "fact": "soa-approved-version", "text": "Statement of Applicability version {value} approved"},
         {"item": "risk-treatment-plan", "fact": "rtp-items", "text": "the risk treatment plan has {value} planned items"},
         {"item": "risk-report", "fact": "risks", "text": "{value} risks assessed in the risk register"},
-        COMPETENCE,
+        *OPERATION,
     ],
-    "22301": [COMPETENCE],
-    "9001": [COMPETENCE],
+    "22301": OPERATION,
+    "9001": OPERATION,
 }
 
 

@@ -160,7 +160,9 @@ async fn the_example_organisation_is_checked_against_iso27001_and_a_fixed_gap_di
             .unwrap_or_else(|| panic!("no finding for {id}"))
     };
     // The loader installed ISO/IEC 27001; the published scope and policy meet 4.3 and 5.2, the
-    // methodology awaiting approval does not meet 6.1.2, and there is no SoA, objectives or audit.
+    // methodology awaiting approval does not meet 6.1.2. The year of operation (operations.toml)
+    // gives objectives with measurements, a closed internal audit and a management review; one
+    // corrective action is late and one person's awareness training ran out.
     let before = readiness().await;
     assert_eq!(finding(&before, "4.3").0, "met");
     assert_eq!(finding(&before, "5.2").0, "met");
@@ -171,8 +173,35 @@ async fn the_example_organisation_is_checked_against_iso27001_and_a_fixed_gap_di
             "no approved document: Risk assessment and risk treatment process (6.1.2)".to_string()
         )
     );
-    assert_eq!(finding(&before, "6.2").0, "not-met");
-    assert!(finding(&before, "9.2").1.contains("no internal audit"));
+    assert_eq!(
+        finding(&before, "6.2"),
+        (
+            "met".to_string(),
+            "3 objectives with their metrics in the objectives register".to_string()
+        )
+    );
+    assert_eq!(finding(&before, "9.1").0, "met");
+    assert_eq!(finding(&before, "9.2").0, "met");
+    assert!(
+        finding(&before, "9.2.2")
+            .1
+            .contains("1 internal audits closed")
+    );
+    assert_eq!(finding(&before, "9.3.3").0, "met");
+    assert_eq!(
+        finding(&before, "10.2"),
+        (
+            "partially-met".to_string(),
+            "1 corrective actions are past their due date".to_string()
+        )
+    );
+    assert_eq!(
+        finding(&before, "7.3"),
+        (
+            "not-met".to_string(),
+            "1 people have no awareness training this year".to_string()
+        )
+    );
 
     // The CLI shows the gaps for people.
     let table = cli(
@@ -257,4 +286,89 @@ async fn the_example_organisation_is_checked_against_iso27001_and_a_fixed_gap_di
     assert!(!a74.applicable && a74.exclusion.contains("Serviced office"));
     let plan = cli(&server, &token("maria"), &["rtp", "show"]);
     assert!(plan.contains("OVERDUE"), "{plan}");
+}
+
+#[tokio::test]
+async fn the_example_organisation_has_a_year_of_operation_behind_it() {
+    let plugins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins");
+    let (server, tokens) = example_server(&["--plugins", plugins.to_str().unwrap()]);
+    let maria = server.client(&token(&tokens, "maria"), "").await;
+
+    // Training: Chloe's course from her previous employer ran out; Li missed the workshop.
+    let training = maria
+        .training()
+        .get_training_status(maria.req(pb::GetTrainingStatusRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    let gaps: Vec<&str> = training.gaps.iter().map(|g| g.summary.as_str()).collect();
+    assert!(
+        gaps.contains(
+            &"1 person in Sales is not current with Security awareness (0 never took it, 1 expired)"
+        ),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps.iter().any(|g| g.contains("Secure development")),
+        "{gaps:?}"
+    );
+
+    // Objectives measured every quarter, the history in time order.
+    let objectives = maria
+        .objectives()
+        .list_objectives(maria.req(pb::ListObjectivesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .objectives;
+    let fulfilment: Vec<(&str, &str)> = objectives
+        .iter()
+        .map(|o| (o.id.as_str(), o.fulfilment.as_str()))
+        .collect();
+    assert_eq!(
+        fulfilment,
+        [
+            ("awareness", "not-met"),
+            ("backups", "met"),
+            ("patching", "met")
+        ]
+    );
+    let history = &objectives[1].metrics[0].measurements;
+    assert_eq!(history.len(), 4);
+    assert!(history.windows(2).all(|w| w[0].at < w[1].at));
+
+    // One internal audit with its findings; nonconformities in every state of the cycle.
+    let audit = maria
+        .internal_audits()
+        .get_audit(maria.req(pb::GetAuditRequest {
+            id: "eng-2026".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((audit.status.as_str(), audit.findings.len()), ("closed", 4));
+    let mut states: Vec<String> = maria
+        .internal_audits()
+        .list_nonconformities(maria.req(pb::ListNonconformitiesRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .nonconformities
+        .into_iter()
+        .map(|n| n.status)
+        .collect();
+    states.sort();
+    assert_eq!(states, ["acting", "acting", "closed", "open"]);
+
+    // The management review's actions are tasks for their owners.
+    let review = maria
+        .management_reviews()
+        .get_management_review(maria.req(pb::GetManagementReviewRequest {
+            id: "mr-2026".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(review.decisions.len(), 2);
+    assert!(review.actions.iter().all(|a| !a.task.is_empty()));
 }

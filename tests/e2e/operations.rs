@@ -1011,7 +1011,7 @@ async fn a_management_review_sees_the_engines_real_numbers_and_its_actions_becom
             expected_revision: backups.revision,
             metric: "restore-success".into(),
             value: 100.0,
-            note: String::new(),
+            ..Default::default()
         }))
         .await
         .unwrap_err();
@@ -1024,6 +1024,7 @@ async fn a_management_review_sees_the_engines_real_numbers_and_its_actions_becom
             metric: "restore-success".into(),
             value: 100.0,
             note: "4 of 4 restores".into(),
+            ..Default::default()
         }))
         .await
         .unwrap()

@@ -163,6 +163,7 @@ impl Objective {
         }
     }
 
+    /// Records a measurement taken at `now` (stored time).
     pub fn measure(
         &mut self,
         metric: &str,
@@ -191,6 +192,8 @@ impl Objective {
             by: by.to_string(),
             note,
         });
+        // A measurement taken earlier and recorded now goes where it belongs in time.
+        m.measurements.sort_by(|a, b| a.at.cmp(&b.at));
         Ok(m)
     }
 }

@@ -686,6 +686,7 @@ impl Engine {
         let mut operation_facts = crate::internal_audits::audit_facts(db, &now).await?;
         operation_facts.extend(crate::management_reviews::review_facts(db, &now).await?);
         operation_facts.extend(crate::training::training_facts(db, &now).await?);
+        operation_facts.extend(crate::objectives::objective_facts(db).await?);
         for (name, value) in operation_facts {
             s.facts.push(Attribute {
                 name: name.into(),

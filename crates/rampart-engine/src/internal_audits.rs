@@ -536,9 +536,17 @@ pub(crate) async fn audit_facts(
     {
         facts.push(("days-since-internal-audit", crate::days_between(last, now)));
     }
+    // The register itself is the retained evidence 9.2.2 and 10.2 ask for.
+    let closed = audits
+        .iter()
+        .filter(|a| a.status == AuditStatus::Closed)
+        .count();
+    facts.push(("internal-audits", audits.len() as u64));
+    facts.push(("internal-audits-closed", closed as u64));
     let ncs: Vec<Nonconformity> = store::all(db, Table::Nonconformity).await?;
     let overdue: usize = ncs.iter().map(|n| n.overdue_actions(now)).sum();
     facts.push(("corrective-actions-overdue", overdue as u64));
+    facts.push(("nonconformities", ncs.len() as u64));
     Ok(facts)
 }
 

@@ -282,16 +282,20 @@ pub(crate) async fn review_facts(
     now: &str,
 ) -> Result<Vec<(&'static str, u64)>, EngineError> {
     let reviews: Vec<ManagementReview> = store::all(db, Table::ManagementReview).await?;
-    let Some(last) = reviews
+    let closed: Vec<&str> = reviews
         .iter()
         .filter(|r| !r.closed_at.is_empty())
         .map(|r| r.closed_at.as_str())
-        .max()
-    else {
+        .collect();
+    let Some(last) = closed.iter().max() else {
         return Ok(vec![]);
     };
-    Ok(vec![(
-        "days-since-management-review",
-        crate::days_between(last, now),
-    )])
+    Ok(vec![
+        (
+            "days-since-management-review",
+            crate::days_between(last, now),
+        ),
+        // The reviews with their decisions are the results 9.3.3 asks to retain.
+        ("management-reviews-closed", closed.len() as u64),
+    ])
 }

@@ -930,6 +930,7 @@ impl pb::objective_service_server::ObjectiveService for Objectives {
                 &r.metric,
                 r.value,
                 &r.note,
+                &r.at,
             )
             .await
             .map_err(status)?;

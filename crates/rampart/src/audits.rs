@@ -754,6 +754,7 @@ pub async fn run_objective(
             metric,
             value,
             note,
+            at,
         } => {
             let now = get(id.clone()).await.map_err(explain)?;
             svc.record_measurement(client.req(pb::RecordMeasurementRequest {
@@ -762,6 +763,7 @@ pub async fn run_objective(
                 metric,
                 value,
                 note,
+                at,
             }))
             .await
             .map_err(explain)?

@@ -388,6 +388,9 @@ pub enum ObjectiveCmd {
         value: f64,
         #[arg(long, default_value = "")]
         note: String,
+        /// When it was taken (a date; default now).
+        #[arg(long, default_value = "")]
+        at: String,
     },
 }
 

@@ -309,6 +309,16 @@ pub async fn load(engine: &Engine, dir: &Path, token_dir: &Path) -> anyhow::Resu
     };
     if risks > 0 {
         println!("Loaded {risks} risks, their treatment, an approved SoA and the treatment plan.");
+        // A year of operation needs the framework the audit is planned against.
+        if dir.join("operations.toml").exists() {
+            let y = crate::example_operations::load(engine, &org.id, dir, &org.loaded_by)
+                .await
+                .context("operations.toml")?;
+            println!(
+                "Loaded a year of operation: {} courses with {} completions, {} measurements, {} internal audit, {} nonconformities, {} management review.",
+                y.courses, y.completions, y.measurements, y.audits, y.nonconformities, y.reviews
+            );
+        }
     }
     std::fs::create_dir_all(token_dir)
         .with_context(|| format!("cannot create {}", token_dir.display()))?;

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod documents;
 mod example;
+mod example_operations;
 mod example_risks;
 mod frameworks;
 mod operations;
