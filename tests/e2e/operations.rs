@@ -636,6 +636,28 @@ async fn an_audit_finding_becomes_a_nonconformity_corrected_verified_and_closed(
     );
     assert!(a.checklist[1].title.to_lowercase().contains("backup"));
     let before = project_step(&maria, 14).await;
+    // Carrying it out is Quinn's task, due on its last day.
+    maria
+        .tasks()
+        .generate_tasks(maria.req(pb::GenerateTasksRequest {}))
+        .await
+        .unwrap();
+    let audit_tasks = |c: &Client| {
+        let c = c.clone();
+        async move {
+            tasks(&c, "mine", false)
+                .await
+                .into_iter()
+                .filter(|t| t.origin == "internal-audit")
+                .collect::<Vec<_>>()
+        }
+    };
+    let mine = audit_tasks(&quinn).await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(
+        (link(&mine[0]), due(&mine[0])),
+        ("audit:ops-quinn".to_string(), "2027-03-02".to_string())
+    );
 
     // Only the assigned auditor records.
     let e = audits(&dana)
@@ -712,6 +734,8 @@ async fn an_audit_finding_becomes_a_nonconformity_corrected_verified_and_closed(
         .unwrap()
         .into_inner();
     assert_eq!(a.status, "closed");
+    // Closing the audit did the task.
+    assert!(audit_tasks(&quinn).await.is_empty());
     // The checklist's step 14 (internal audit) moves with the closed audit.
     let after = project_step(&maria, 14).await;
     assert!(after.percent > before.percent, "{before:?} -> {after:?}");

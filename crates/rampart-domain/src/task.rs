@@ -105,6 +105,7 @@ pub const ORIGIN_RISK_REASSESSMENT: &str = "risk-reassessment";
 pub const ORIGIN_CORRECTIVE_ACTION: &str = "corrective-action";
 pub const ORIGIN_MANAGEMENT_REVIEW: &str = "management-review";
 pub const ORIGIN_MEASUREMENT: &str = "measurement";
+pub const ORIGIN_INTERNAL_AUDIT: &str = "internal-audit";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {

@@ -9,7 +9,7 @@ use rampart_domain::internal_audit::{
     AuditPlan, AuditStatus, ChecklistItem, FindingKind, InternalAudit,
 };
 use rampart_domain::nonconformity::Nonconformity;
-use rampart_domain::task::ORIGIN_CORRECTIVE_ACTION;
+use rampart_domain::task::{ORIGIN_CORRECTIVE_ACTION, ORIGIN_INTERNAL_AUDIT};
 use rampart_store::risks::{self as store, Table};
 use rampart_store::{Change, Database};
 
@@ -226,7 +226,21 @@ impl Engine {
             expected_revision,
         )?;
         let mut change = Change::new();
-        step(&mut a, &mut change, &rampart_store::now())?;
+        let now = rampart_store::now();
+        step(&mut a, &mut change, &now)?;
+        // Closing the audit is the work its generated task asked for.
+        if a.status == AuditStatus::Closed {
+            crate::tasks::complete_generated(
+                &db,
+                &mut change,
+                ORIGIN_INTERNAL_AUDIT,
+                &a.id,
+                &caller.actor(),
+                "the audit was closed",
+                &now,
+            )
+            .await?;
+        }
         store::replace(
             &mut change,
             "audit",

@@ -7,8 +7,8 @@
 use rampart_authz::Resource;
 use rampart_domain::Invalid;
 use rampart_domain::task::{
-    self, ORIGIN_CORRECTIVE_ACTION, ORIGIN_DOCUMENT_REVIEW, ORIGIN_GIVEN, ORIGIN_MEASUREMENT,
-    ORIGIN_RISK_REASSESSMENT, Task, TaskFields, TaskLink,
+    self, ORIGIN_CORRECTIVE_ACTION, ORIGIN_DOCUMENT_REVIEW, ORIGIN_GIVEN, ORIGIN_INTERNAL_AUDIT,
+    ORIGIN_MEASUREMENT, ORIGIN_RISK_REASSESSMENT, Task, TaskFields, TaskLink,
 };
 use rampart_store::risks::{self as store, Table};
 use rampart_store::{Change, Database};
@@ -83,8 +83,8 @@ struct Due {
 }
 
 /// What falls due at `now` in one organisation: reviews of published documents whose review
-/// date has passed, risks whose last assessment is a year old, metrics due to be measured, and
-/// open corrective actions.
+/// date has passed, risks whose last assessment is a year old, metrics due to be measured, open
+/// corrective actions, and internal audits not closed yet.
 async fn falling_due(db: &Database, now: &str) -> Result<Vec<Due>, EngineError> {
     let mut out = Vec::new();
     for d in rampart_store::documents::all(db).await? {
@@ -215,6 +215,36 @@ async fn falling_due(db: &Database, now: &str) -> Result<Vec<Due>, EngineError> 
             });
         }
     }
+    // A planned internal audit is its auditor's task from the day it is planned, due on its
+    // last day; closing the audit completes it.
+    let audits: Vec<rampart_domain::internal_audit::InternalAudit> =
+        store::all(db, Table::InternalAudit).await?;
+    for a in audits
+        .iter()
+        .filter(|a| a.status != rampart_domain::internal_audit::AuditStatus::Closed)
+    {
+        out.push(Due {
+            key: task::generated_key(ORIGIN_INTERNAL_AUDIT, &a.id, &a.plan.end),
+            origin: ORIGIN_INTERNAL_AUDIT,
+            fields: TaskFields {
+                title: format!("Carry out the internal audit \"{}\"", a.plan.title),
+                description: format!(
+                    "{} department, {} to {}: record a result for each of the {} checklist lines, raise findings with their evidence and close the audit with a conclusion (ISO/IEC 27001 9.2.2).",
+                    a.plan.department,
+                    &a.plan.start[..10.min(a.plan.start.len())],
+                    &a.plan.end[..10.min(a.plan.end.len())],
+                    a.checklist.len()
+                ),
+                assignee: a.plan.auditor.clone(),
+                due: a.plan.end.clone(),
+                recurrence_months: 0,
+                link: Some(TaskLink {
+                    kind: "audit".into(),
+                    id: a.id.clone(),
+                }),
+            },
+        });
+    }
     Ok(out)
 }
 
@@ -234,7 +264,7 @@ pub(crate) async fn complete_generated(
     for (i, (mut t, rev)) in store::all_with_revisions::<Task>(db, Table::Task)
         .await?
         .into_iter()
-        .filter(|(t, _)| t.status == task::TaskStatus::Open && t.id.starts_with(&prefix))
+        .filter(|(t, _)| t.status == task::TaskStatus::Open && is_occurrence(&t.id, &prefix))
         .enumerate()
     {
         t.complete(actor, note, now)?;
@@ -251,6 +281,21 @@ pub(crate) async fn complete_generated(
         );
     }
     Ok(())
+}
+
+/// Whether `key` is an occurrence of `prefix` (the prefix and a date): the record `eng-2026`
+/// must not claim the tasks of `eng-2026-b`.
+fn is_occurrence(key: &str, prefix: &str) -> bool {
+    key.strip_prefix(prefix).is_some_and(|day| {
+        day.len() == 10
+            && day.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+    })
 }
 
 /// The record a metric's measurement tasks are generated for.
@@ -559,4 +604,20 @@ async fn generate(db: &Database) -> Result<Generated, EngineError> {
     }
     db.commit(change).await?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_occurrence;
+
+    #[test]
+    fn a_record_claims_only_its_own_generated_tasks() {
+        let prefix = rampart_domain::task::generated_key("internal-audit", "eng-2026", "");
+        assert!(is_occurrence("internal-audit-eng-2026-2027-03-02", &prefix));
+        assert!(!is_occurrence(
+            "internal-audit-eng-2026-b-2027-03-02",
+            &prefix
+        ));
+        assert!(!is_occurrence("internal-audit-eng-2026-", &prefix));
+    }
 }
