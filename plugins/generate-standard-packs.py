@@ -377,25 +377,25 @@ AUDIT = ("9.2", "days-since-internal-audit", "at_most", 365,
 REVIEW = ("9.3", "days-since-management-review", "at_most", 365,
           "the last management review was {value} days ago, more than 12 months", "no management review held yet")
 TRAINING = ("7.3", "people-without-awareness-training", "at_most", 0,
-            "{value} people have no awareness training this year", None)
+            "people without awareness training this year: {value}", None)
 FACT_CHECKS = {
     "27001": [
         AUDIT, REVIEW, TRAINING,
         ("8.2", "risks", "at_least", 1, "no risks assessed", "no risks assessed"),
         ("6.1.2", "risks-without-owner", "at_most", 0, "{value} risks have no owner", None),
         ("8.3", "residual-risks-not-accepted", "at_most", 0, "{value} residual risks are not accepted by their owners", None),
-        ("10.2", "corrective-actions-overdue", "at_most", 0, "{value} corrective actions are past their due date", None),
+        ("10.2", "corrective-actions-overdue", "at_most", 0, "corrective actions past their due date: {value}", None),
         ("A.5.12", "assets-unclassified", "at_most", 0, "unclassified assets in the register: {value}", None),
     ],
     "22301": [
         AUDIT, REVIEW, TRAINING,
         ("8.5", "days-since-exercise", "at_most", 365,
          "the last business continuity exercise was {value} days ago, more than 12 months", "no business continuity exercise held yet"),
-        ("10.1", "corrective-actions-overdue", "at_most", 0, "{value} corrective actions are past their due date", None),
+        ("10.1", "corrective-actions-overdue", "at_most", 0, "corrective actions past their due date: {value}", None),
     ],
     "9001": [
         AUDIT, REVIEW, TRAINING,
-        ("10.2", "corrective-actions-overdue", "at_most", 0, "{value} corrective actions are past their due date", None),
+        ("10.2", "corrective-actions-overdue", "at_most", 0, "corrective actions past their due date: {value}", None),
     ],
 }
 

@@ -192,14 +192,14 @@ async fn the_example_organisation_is_checked_against_iso27001_and_a_fixed_gap_di
         finding(&before, "10.2"),
         (
             "partially-met".to_string(),
-            "1 corrective actions are past their due date".to_string()
+            "corrective actions past their due date: 1".to_string()
         )
     );
     assert_eq!(
         finding(&before, "7.3"),
         (
             "not-met".to_string(),
-            "1 people have no awareness training this year".to_string()
+            "people without awareness training this year: 1".to_string()
         )
     );
 

@@ -1301,7 +1301,7 @@ async fn training_gaps_are_named_by_department_and_feed_the_awareness_check() {
     let (status, detail) = check_finding(&maria, "7.3").await;
     assert_eq!(status, "not-met");
     assert!(
-        detail.contains("5 people have no awareness training"),
+        detail.contains("people without awareness training this year: 5"),
         "{detail}"
     );
 
@@ -1387,7 +1387,7 @@ async fn training_gaps_are_named_by_department_and_feed_the_awareness_check() {
     let (status, detail) = check_finding(&maria, "7.3").await;
     assert_eq!(
         (status.as_str(), detail.as_str()),
-        ("not-met", "2 people have no awareness training this year")
+        ("not-met", "people without awareness training this year: 2")
     );
     // The records are the evidence of competence 7.2 asks for.
     let (status, detail) = check_finding(&maria, "7.2").await;
