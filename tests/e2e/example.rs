@@ -370,5 +370,17 @@ async fn the_example_organisation_has_a_year_of_operation_behind_it() {
         .unwrap()
         .into_inner();
     assert_eq!(review.decisions.len(), 2);
+    // Its 9.3.2 inputs were compiled from the year: the audit's findings among them.
+    let inputs = review.inputs.unwrap();
+    assert_eq!(
+        (
+            inputs.audits_closed,
+            inputs.minor_nonconformities_found,
+            inputs.observations_found,
+            inputs.opportunities_for_improvement
+        ),
+        (1, 2, 1, 1)
+    );
+    assert_eq!((inputs.objectives, inputs.objectives_met), (3, 2));
     assert!(review.actions.iter().all(|a| !a.task.is_empty()));
 }

@@ -205,6 +205,14 @@ impl Distribution {
             && self.job_titles.is_empty()
             && self.users.is_empty()
     }
+
+    /// Whether the list names `user` (an active one), by name or by role, department or title.
+    /// Reading is still Cedar's decision; this says who the document is sent to.
+    pub fn reaches(&self, user: &crate::user::User) -> bool {
+        user.active
+            && (self.users.contains(&user.id)
+                || user.in_any(&self.roles, &self.departments, &self.job_titles))
+    }
 }
 
 fn keys(field: &str, values: &[String]) -> Result<Vec<String>, Invalid> {
@@ -938,6 +946,36 @@ pub fn optional_note(field: &str, note: &str) -> Result<String, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_distribution_reaches_active_people_by_name_role_department_or_title() {
+        let person =
+            |id: &str, role: &str, department: &str, title: &str, active: bool| crate::user::User {
+                id: id.into(),
+                display_name: id.into(),
+                email: String::new(),
+                roles: vec![role.into()],
+                department: department.into(),
+                job_title: title.into(),
+                clearance: String::new(),
+                active,
+                revision: 1,
+                created_at: String::new(),
+                updated_at: String::new(),
+            };
+        let d = Distribution {
+            roles: vec!["auditor".into()],
+            departments: vec!["Sales".into()],
+            job_titles: vec!["CTO".into()],
+            users: vec!["omar".into()],
+        };
+        assert!(d.reaches(&person("dana", "auditor", "Compliance", "", true)));
+        assert!(d.reaches(&person("chloe", "employee", "Sales", "", true)));
+        assert!(d.reaches(&person("raj", "employee", "Management", "CTO", true)));
+        assert!(d.reaches(&person("omar", "employee", "Legal", "", true)));
+        assert!(!d.reaches(&person("tom", "employee", "Engineering", "", true)));
+        assert!(!d.reaches(&person("ex", "employee", "Sales", "", false)));
+    }
 
     fn doc(approvers: &[&str], quorum: u32) -> Document {
         let fields = DocumentFields {

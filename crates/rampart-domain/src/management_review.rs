@@ -42,6 +42,9 @@ pub struct ReviewInputs {
     pub treatment_plan_overdue: u64,
     /// Readiness of each installed framework, `iso27001-2022 46%`.
     pub readiness: Vec<String>,
+    /// g) opportunities for continual improvement: audit findings of that kind
+    #[serde(default)]
+    pub opportunities_for_improvement: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -63,9 +63,7 @@ impl Audience {
         if self.everyone() {
             return !user.roles.iter().any(|r| r == "external");
         }
-        user.roles.iter().any(|r| self.roles.contains(r))
-            || (!user.department.is_empty() && self.departments.contains(&user.department))
-            || (!user.job_title.is_empty() && self.job_titles.contains(&user.job_title))
+        user.in_any(&self.roles, &self.departments, &self.job_titles)
     }
 }
 

@@ -40,6 +40,16 @@ pub struct UserFields {
     pub active: bool,
 }
 
+impl User {
+    /// Whether the user has one of `roles`, works in one of `departments` or holds one of
+    /// `job_titles`: how distribution lists and course audiences name groups of people.
+    pub fn in_any(&self, roles: &[String], departments: &[String], job_titles: &[String]) -> bool {
+        self.roles.iter().any(|r| roles.contains(r))
+            || (!self.department.is_empty() && departments.contains(&self.department))
+            || (!self.job_title.is_empty() && job_titles.contains(&self.job_title))
+    }
+}
+
 impl UserFields {
     pub fn validate(self) -> Result<Self, Invalid> {
         let email = optional_text("email", &self.email, 320)?;

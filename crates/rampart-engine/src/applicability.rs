@@ -365,13 +365,7 @@ impl Engine {
                 item.control, item.framework
             )));
         }
-        if rampart_store::users::get(&db, &item.owner).await?.is_none() {
-            return Err(Invalid::new(
-                "owner",
-                format!("there is no user '{}' in this organisation", item.owner),
-            )
-            .into());
-        }
+        crate::users::require_user(&db, "owner", &item.owner).await?;
         // The plan's status is the control's status: keep the control record in step.
         let key = record_key(&item.framework, &item.control);
         let (mut record, record_revision): (ControlRecord, u64) =

@@ -10,7 +10,7 @@ use rampart_domain::asset::{
 use rampart_domain::classification::ClassificationScheme;
 use rampart_store::assets::{self, AssetFilter};
 use rampart_store::classification::get_scheme;
-use rampart_store::{Change, Database, users};
+use rampart_store::{Change, Database};
 
 use crate::organisations::check_revision;
 use crate::{Caller, Engine, EngineError, page_size};
@@ -121,13 +121,7 @@ impl Engine {
         db: &Database,
         fields: &AssetFields,
     ) -> Result<(), EngineError> {
-        if users::get(db, &fields.owner).await?.is_none() {
-            return Err(Invalid::new(
-                "owner",
-                format!("there is no user '{}' in this organisation", fields.owner),
-            )
-            .into());
-        }
+        crate::users::require_user(db, "owner", &fields.owner).await?;
         if !is_built_in_type(&fields.asset_type)
             && !self.type_keys(db).await?.contains(&fields.asset_type)
         {

@@ -14,7 +14,7 @@ use rampart_domain::document::{
 };
 use rampart_store::classification::get_scheme;
 use rampart_store::documents::{self as store, Acknowledgement, DocumentFilter, StoredSchedule};
-use rampart_store::{Change, Database, users};
+use rampart_store::{Change, Database};
 
 use crate::organisations::check_revision;
 use crate::{Caller, Engine, EngineError, page_size};
@@ -248,13 +248,7 @@ impl Engine {
         }
         for (field, ids) in check {
             for id in ids {
-                if users::get(db, &id).await?.is_none() {
-                    return Err(Invalid::new(
-                        field,
-                        format!("there is no user '{id}' in this organisation"),
-                    )
-                    .into());
-                }
+                crate::users::require_user(db, field, &id).await?;
             }
         }
         Ok(scheme)

@@ -106,6 +106,14 @@ pub struct Readiness {
     pub snapshot: Snapshot,
 }
 
+/// A framework's check and what it ran on (see [`Engine::checked`]).
+pub(crate) struct Checked {
+    pub org: String,
+    pub installed: InstalledFramework,
+    pub catalog: Catalog,
+    pub readiness: Readiness,
+}
+
 /// One link from a requirement to another framework's requirement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MappingView {
@@ -725,11 +733,31 @@ impl Engine {
         org: &str,
         id: &str,
     ) -> Result<Readiness, EngineError> {
+        Ok(self.checked(caller, org, id).await?.readiness)
+    }
+
+    /// The check of an installed framework as `caller` asks for it (`framework.check`), with
+    /// what it was run on: the readiness, the implementation project and the certification
+    /// stages all start here.
+    pub(crate) async fn checked(
+        &self,
+        caller: &Caller,
+        org: &str,
+        id: &str,
+    ) -> Result<Checked, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         self.authorize(caller, "framework.check", &register(&org))?;
         let (installed, catalog) = self.installed(&db, id).await?;
         let docs = documents_store::all(&db).await?;
-        self.readiness(&org, &db, &docs, &installed, &catalog).await
+        let readiness = self
+            .readiness(&org, &db, &docs, &installed, &catalog)
+            .await?;
+        Ok(Checked {
+            org,
+            installed,
+            catalog,
+            readiness,
+        })
     }
 
     pub(crate) async fn readiness(

@@ -6,7 +6,6 @@
 use rampart_domain::estimate::{self, Estimate};
 use rampart_plugins::pack::{Finding, FindingStatus};
 
-use crate::frameworks::register;
 use crate::{Caller, Engine, EngineError};
 
 /// One step and how far it has come.
@@ -94,13 +93,12 @@ impl Engine {
         org: &str,
         framework: &str,
     ) -> Result<ImplementationProject, EngineError> {
-        let (org, db) = self.organisation_db(caller, org).await?;
-        self.authorize(caller, "framework.check", &register(&org))?;
-        let (installed, catalog) = self.installed(&db, framework).await?;
-        let docs = rampart_store::documents::all(&db).await?;
-        let readiness = self
-            .readiness(&org, &db, &docs, &installed, &catalog)
-            .await?;
+        let crate::frameworks::Checked {
+            org,
+            installed,
+            catalog,
+            readiness,
+        } = self.checked(caller, org, framework).await?;
         let employees = rampart_store::organisations::get(self.store.system(), &org)
             .await?
             .map(|o| o.employees)
@@ -239,13 +237,12 @@ impl Engine {
         org: &str,
         framework: &str,
     ) -> Result<CertificationReadiness, EngineError> {
-        let (org, db) = self.organisation_db(caller, org).await?;
-        self.authorize(caller, "framework.check", &register(&org))?;
-        let (installed, catalog) = self.installed(&db, framework).await?;
-        let docs = rampart_store::documents::all(&db).await?;
-        let readiness = self
-            .readiness(&org, &db, &docs, &installed, &catalog)
-            .await?;
+        let crate::frameworks::Checked {
+            installed,
+            catalog,
+            readiness,
+            ..
+        } = self.checked(caller, org, framework).await?;
         let documented: std::collections::HashSet<&str> = catalog
             .mandatory
             .iter()

@@ -464,16 +464,7 @@ impl Engine {
                 owner,
                 due,
             } => {
-                if rampart_store::users::get(&db, owner.trim())
-                    .await?
-                    .is_none()
-                {
-                    return Err(Invalid::new(
-                        "owner",
-                        format!("there is no user '{}' in this organisation", owner.trim()),
-                    )
-                    .into());
-                }
+                crate::users::require_user(&db, "owner", &owner).await?;
                 n.add_action(&description, owner.trim(), &due)?;
             }
             NonconformityStep::CompleteAction { action, note } => {
@@ -719,26 +710,25 @@ impl Engine {
                 &a.conclusion
             }
         ));
-        let (bytes, content_type, ext) = match format.trim() {
-            "" | "markdown" | "md" => (md.into_bytes(), "text/markdown; charset=utf-8", "md"),
-            "pdf" => (
-                crate::document_export::render_pdf(
-                    "",
-                    &format!("Internal audit report: {}", a.plan.title),
-                    &md,
-                ),
-                "application/pdf",
-                "pdf",
+        let format = crate::ReportFormat::parse(format)?;
+        let bytes = match format {
+            crate::ReportFormat::Markdown => md.into_bytes(),
+            crate::ReportFormat::Pdf => crate::document_export::render_pdf(
+                "",
+                &format!("Internal audit report: {}", a.plan.title),
+                &md,
             ),
-            other => {
-                return Err(
-                    Invalid::new("format", format!("'{other}' is not markdown or pdf")).into(),
-                );
+            _ => {
+                return Err(Invalid::new(
+                    "format",
+                    "an audit report is markdown or pdf (its findings are prose, not a table)",
+                )
+                .into());
             }
         };
         Ok(crate::ReportFile {
-            filename: format!("{org}-audit-{}.{ext}", a.id),
-            content_type: content_type.into(),
+            filename: format!("{org}-audit-{}.{}", a.id, format.extension()),
+            content_type: format.content_type().into(),
             bytes,
         })
     }

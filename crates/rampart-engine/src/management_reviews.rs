@@ -78,7 +78,7 @@ impl Engine {
                     FindingKind::MajorNonconformity => i.major_nonconformities_found += 1,
                     FindingKind::MinorNonconformity => i.minor_nonconformities_found += 1,
                     FindingKind::Observation => i.observations_found += 1,
-                    FindingKind::OpportunityForImprovement => {}
+                    FindingKind::OpportunityForImprovement => i.opportunities_for_improvement += 1,
                 }
             }
         }
@@ -127,13 +127,7 @@ impl Engine {
             rampart_domain::invalid::key("id", id, 100)?
         };
         for a in attendees {
-            if rampart_store::users::get(&db, a.trim()).await?.is_none() {
-                return Err(rampart_domain::Invalid::new(
-                    "attendees",
-                    format!("there is no user '{}' in this organisation", a.trim()),
-                )
-                .into());
-            }
+            crate::users::require_user(&db, "attendees", a).await?;
         }
         let inputs = self.review_inputs(&org, &db).await?;
         let r = ManagementReview::new(
@@ -219,13 +213,7 @@ impl Engine {
         r.record_outputs(decisions, actions, &now)?;
         let mut change = Change::new();
         for (i, a) in r.actions.iter_mut().enumerate() {
-            if rampart_store::users::get(&db, &a.owner).await?.is_none() {
-                return Err(rampart_domain::Invalid::new(
-                    format!("actions[{i}].owner"),
-                    format!("there is no user '{}' in this organisation", a.owner),
-                )
-                .into());
-            }
+            crate::users::require_user(&db, &format!("actions[{i}].owner"), &a.owner).await?;
             let task_id = format!("{}-action-{}", r.id, i + 1);
             let t = Task::new(
                 task_id.clone(),

@@ -55,24 +55,14 @@ impl Engine {
         let id = rampart_domain::invalid::key("id", &objective.id, 100)?;
         let previous = self.load_objective(&db, &id).await?;
         let current = previous.as_ref().map(|p| p.revision).unwrap_or(0);
-        if current != expected_revision {
-            return Err(EngineError::Conflict(format!(
-                "objective {id} is at revision {current}, the request named {expected_revision} (0 to create): read it again and retry"
-            )));
-        }
+        crate::organisations::check_put_revision("objective", &id, current, expected_revision)?;
         let mut o = Objective {
             id: id.clone(),
             ..objective
         }
         .validate(previous.as_ref())?;
         for user in std::iter::once(&o.owner).chain(o.metrics.iter().map(|m| &m.owner)) {
-            if rampart_store::users::get(&db, user).await?.is_none() {
-                return Err(Invalid::new(
-                    "owner",
-                    format!("there is no user '{user}' in this organisation"),
-                )
-                .into());
-            }
+            crate::users::require_user(&db, "owner", user).await?;
         }
         let mut change = Change::new();
         store::put(

@@ -144,6 +144,21 @@ impl Engine {
 
 /// Fails early with ABORTED when the caller read an older revision (the store checks it again
 /// atomically when writing).
+/// [`check_revision`] for a put that creates (revision 0: nothing there yet) or replaces.
+pub(crate) fn check_put_revision(
+    what: &str,
+    id: &str,
+    current: u64,
+    expected: u64,
+) -> Result<(), EngineError> {
+    if current != expected {
+        return Err(EngineError::Conflict(format!(
+            "{what} {id} is at revision {current}, the request named {expected} (0 to create): read it again and retry"
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) fn check_revision(
     what: &str,
     id: &str,

@@ -14,25 +14,9 @@ use rampart_domain::responsibility::{Matrix, Role};
 use rampart_domain::rtp::RtpItem;
 use rampart_domain::task::{Task, TaskStatus};
 use rampart_domain::training::Course;
-use rampart_domain::user::User;
 use rampart_store::risks::{self as store, Table};
 
 use crate::{Caller, Engine, EngineError};
-
-/// Who a document's distribution reaches, by name.
-fn distributed_to(d: &rampart_domain::document::Distribution, users: &[User]) -> Vec<String> {
-    users
-        .iter()
-        .filter(|u| u.active)
-        .filter(|u| {
-            d.users.contains(&u.id)
-                || u.roles.iter().any(|r| d.roles.contains(r))
-                || d.departments.contains(&u.department)
-                || (!u.job_title.is_empty() && d.job_titles.contains(&u.job_title))
-        })
-        .map(|u| u.id.clone())
-        .collect()
-}
 
 impl Engine {
     /// The whole matrix, as far as the caller may read the records behind it.
@@ -136,8 +120,8 @@ impl Engine {
             for r in &d.reviewers {
                 m.assign("document", &d.id, &title, r, Role::Consulted);
             }
-            for u in distributed_to(&d.distribution, &users) {
-                m.assign("document", &d.id, &title, &u, Role::Informed);
+            for u in users.iter().filter(|u| d.distribution.reaches(u)) {
+                m.assign("document", &d.id, &title, &u.id, Role::Informed);
             }
         }
 

@@ -59,7 +59,7 @@ impl ReportFormat {
         }
     }
 
-    fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             ReportFormat::Markdown => "md",
             ReportFormat::Csv => "csv",
@@ -68,7 +68,7 @@ impl ReportFormat {
         }
     }
 
-    fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             ReportFormat::Markdown => "text/markdown; charset=utf-8",
             ReportFormat::Csv => "text/csv; charset=utf-8",

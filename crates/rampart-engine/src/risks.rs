@@ -250,13 +250,7 @@ impl Engine {
     }
 
     async fn check_risk_fields(&self, db: &Database, f: &RiskFields) -> Result<(), EngineError> {
-        if rampart_store::users::get(db, &f.owner).await?.is_none() {
-            return Err(Invalid::new(
-                "owner",
-                format!("there is no user '{}' in this organisation", f.owner),
-            )
-            .into());
-        }
+        crate::users::require_user(db, "owner", &f.owner).await?;
         for a in &f.assets {
             if rampart_store::assets::get(db, a).await?.is_none() {
                 return Err(Invalid::new(

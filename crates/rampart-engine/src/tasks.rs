@@ -326,19 +326,7 @@ impl Engine {
         let (org, db) = self.organisation_db(caller, org).await?;
         self.authorize(caller, "task.create", &list_resource(&org))?;
         let fields = fields.validate()?;
-        if rampart_store::users::get(&db, &fields.assignee)
-            .await?
-            .is_none()
-        {
-            return Err(Invalid::new(
-                "assignee",
-                format!(
-                    "there is no user '{}' in this organisation",
-                    fields.assignee
-                ),
-            )
-            .into());
-        }
+        crate::users::require_user(&db, "assignee", &fields.assignee).await?;
         let id = if id.trim().is_empty() {
             rampart_store::new_id()
         } else {

@@ -92,23 +92,13 @@ impl Engine {
         let id = rampart_domain::invalid::key("id", &course.id, 100)?;
         let previous = self.load_course(&db, &id).await?;
         let current = previous.as_ref().map(|p| p.revision).unwrap_or(0);
-        if current != expected_revision {
-            return Err(EngineError::Conflict(format!(
-                "course {id} is at revision {current}, the request named {expected_revision} (0 to create): read it again and retry"
-            )));
-        }
+        crate::organisations::check_put_revision("course", &id, current, expected_revision)?;
         let mut c = Course {
             id: id.clone(),
             ..course
         }
         .validate(previous.as_ref())?;
-        if rampart_store::users::get(&db, &c.owner).await?.is_none() {
-            return Err(Invalid::new(
-                "owner",
-                format!("there is no user '{}' in this organisation", c.owner),
-            )
-            .into());
-        }
+        crate::users::require_user(&db, "owner", &c.owner).await?;
         for d in &c.documents {
             if rampart_store::documents::get(&db, d).await?.is_none() {
                 return Err(Invalid::new(
@@ -183,13 +173,7 @@ impl Engine {
         self.authorize(caller, "training.record", &resource(&org, &c))?;
         crate::organisations::check_revision("course", &c.id, c.revision, expected_revision)?;
         for user in users {
-            if rampart_store::users::get(&db, user.trim()).await?.is_none() {
-                return Err(Invalid::new(
-                    "users",
-                    format!("there is no user '{}' in this organisation", user.trim()),
-                )
-                .into());
-            }
+            crate::users::require_user(&db, "users", user).await?;
         }
         let now = rampart_store::now();
         let at = if at.trim().is_empty() {

@@ -7,6 +7,26 @@ use rampart_store::{Change, users};
 use crate::organisations::check_revision;
 use crate::{Caller, Engine, EngineError, page_size};
 
+/// Fails with INVALID_ARGUMENT naming `field` unless `id` is a user of the organisation: the one
+/// check behind every owner, assignee, auditor and attendee an operation names.
+pub(crate) async fn require_user(
+    db: &rampart_store::Database,
+    field: &str,
+    id: &str,
+) -> Result<(), EngineError> {
+    if users::get(db, id.trim()).await?.is_none() {
+        return Err(rampart_domain::Invalid::new(
+            field,
+            format!(
+                "there is no user '{}' in this organisation (rampart user list shows who there is)",
+                id.trim()
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 impl Engine {
     pub async fn create_user(
         &self,

@@ -246,3 +246,12 @@ pub fn event(e: AuditEvent) -> pb::AuditEvent {
         hash: e.hash,
     }
 }
+
+/// A rendered report or export as the API sends it.
+pub fn report_file(f: rampart_engine::ReportFile) -> pb::ReportFile {
+    pb::ReportFile {
+        filename: f.filename,
+        content_type: f.content_type,
+        content: f.bytes,
+    }
+}

@@ -452,11 +452,7 @@ impl pb::internal_audit_service_server::InternalAuditService for Audits {
             .audit_report(&c, &org, &r.id, &r.format)
             .await
             .map_err(status)?;
-        Ok(Response::new(pb::ReportFile {
-            filename: f.filename,
-            content_type: f.content_type,
-            content: f.bytes,
-        }))
+        Ok(Response::new(crate::convert::report_file(f)))
     }
 
     async fn plan_audit(&self, req: Request<pb::PlanAuditRequest>) -> Res<pb::InternalAudit> {
@@ -709,6 +705,7 @@ fn review_out(r: ManagementReview) -> pb::ManagementReview {
             major_nonconformities_found: i.major_nonconformities_found,
             minor_nonconformities_found: i.minor_nonconformities_found,
             observations_found: i.observations_found,
+            opportunities_for_improvement: i.opportunities_for_improvement,
             objectives: i.objectives,
             objectives_met: i.objectives_met,
             objectives_note: i.objectives_note,

@@ -593,11 +593,7 @@ impl pb::risk_service_server::RiskService for Risks {
             .export_report(&c, &org, kind, &r.framework, format)
             .await
             .map_err(status)?;
-        Ok(Response::new(pb::ReportFile {
-            filename: f.filename,
-            content_type: f.content_type,
-            content: f.bytes,
-        }))
+        Ok(Response::new(crate::convert::report_file(f)))
     }
 
     async fn get_treatment_plan(

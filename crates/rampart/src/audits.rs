@@ -129,11 +129,7 @@ pub async fn run_audit(
                 .await
                 .map_err(explain)?
                 .into_inner();
-            let path = out.unwrap_or_else(|| f.filename.clone().into());
-            std::fs::write(&path, &f.content)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-            println!("wrote {} ({} bytes)", path.display(), f.content.len());
-            return Ok(());
+            return crate::output::write_report(f, out, as_json);
         }
         InternalAuditCmd::List => {
             let list = svc
@@ -490,6 +486,10 @@ fn show_review(r: &pb::ManagementReview, as_json: bool) -> anyhow::Result<()> {
                     i.minor_nonconformities_found,
                     i.observations_found
                 ),
+            ],
+            vec![
+                "opportunities for improvement".into(),
+                format!("{} found by audits", i.opportunities_for_improvement),
             ],
             vec![
                 "objectives".into(),

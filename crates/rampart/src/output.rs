@@ -34,3 +34,29 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     print_json(value);
     Ok(())
 }
+
+/// Writes a report the server rendered to `out` (default: its own file name here) and says where.
+pub fn write_report(
+    f: rampart_proto::v1::ReportFile,
+    out: Option<std::path::PathBuf>,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let path = out.unwrap_or_else(|| f.filename.clone().into());
+    std::fs::write(&path, &f.content)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if as_json {
+        return json(&serde_json::json!({
+            "file": path.display().to_string(),
+            "content_type": f.content_type,
+            "bytes": f.content.len(),
+        }));
+    }
+    println!(
+        "wrote {} ({} bytes, {})",
+        path.display(),
+        f.content.len(),
+        f.content_type
+    );
+    Ok(())
+}

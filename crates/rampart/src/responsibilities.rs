@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use rampart_proto::v1 as pb;
 
 use crate::client::{Client, explain};
@@ -27,11 +26,7 @@ pub async fn run(
             .await
             .map_err(explain)?
             .into_inner();
-        let path = out.unwrap_or_else(|| f.filename.clone().into());
-        std::fs::write(&path, &f.content)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        println!("wrote {} ({} bytes)", path.display(), f.content.len());
-        return Ok(());
+        return crate::output::write_report(f, out, as_json);
     }
     let per_person = !person.is_empty();
     let m = client

@@ -238,22 +238,7 @@ pub async fn run_risk(client: &Client, cmd: RiskCmd, as_json: bool) -> anyhow::R
                 .await
                 .map_err(explain)?
                 .into_inner();
-            let path = out.unwrap_or_else(|| f.filename.clone().into());
-            std::fs::write(&path, &f.content)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            if as_json {
-                return json(&serde_json::json!({
-                    "file": path.display().to_string(),
-                    "content_type": f.content_type,
-                    "bytes": f.content.len(),
-                }));
-            }
-            println!(
-                "wrote {} ({} bytes, {})",
-                path.display(),
-                f.content.len(),
-                f.content_type
-            );
+            crate::output::write_report(f, out, as_json)?;
         }
         RiskCmd::SuggestThreats { asset } => {
             let r = svc
