@@ -1,8 +1,8 @@
 //! Cedar entities built from the model: just what one decision needs.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
-use std::sync::{Mutex, OnceLock};
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 
@@ -11,20 +11,19 @@ pub(crate) fn typed_uid(type_name: &str, id: &str) -> EntityUid {
 }
 
 fn uid(type_name: &str, id: &str) -> EntityUid {
-    // Parsing a type name runs Cedar's parser (several µs); a decision builds a dozen uids.
-    static TYPES: OnceLock<Mutex<HashMap<String, EntityTypeName>>> = OnceLock::new();
-    let parsed = {
-        let mut types = TYPES
-            .get_or_init(Mutex::default)
-            .lock()
-            .expect("type name cache lock");
-        types
-            .entry(type_name.to_string())
-            .or_insert_with(|| {
-                EntityTypeName::from_str(type_name).expect("our entity type names parse")
-            })
-            .clone()
-    };
+    // Parsing a type name runs Cedar's parser (several µs) and a decision builds a dozen uids;
+    // the parsed names are kept per thread, so that concurrent requests share no lock.
+    thread_local! {
+        static TYPES: RefCell<HashMap<String, EntityTypeName>> = RefCell::default();
+    }
+    let parsed = TYPES.with_borrow_mut(|types| match types.get(type_name) {
+        Some(t) => t.clone(),
+        None => {
+            let t = EntityTypeName::from_str(type_name).expect("our entity type names parse");
+            types.insert(type_name.to_string(), t.clone());
+            t
+        }
+    });
     EntityUid::from_type_name_and_id(parsed, EntityId::new(id))
 }
 
@@ -57,7 +56,7 @@ pub(crate) fn organisation_uid(organisation: &str) -> EntityUid {
 }
 
 /// Who is asking.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Principal {
     Operator {
         id: String,
@@ -99,7 +98,28 @@ impl Principal {
         }
     }
 
+    /// The principal's entities (itself, its roles, department and organisation), built once
+    /// per thread for the people asking most recently: every decision of a request, and every
+    /// request of the same person, needs the same ones.
     pub(crate) fn entities(&self) -> Vec<Entity> {
+        const KEPT: usize = 1024;
+        thread_local! {
+            static BUILT: RefCell<HashMap<Principal, Vec<Entity>>> = RefCell::default();
+        }
+        if let Some(built) = BUILT.with_borrow(|b| b.get(self).cloned()) {
+            return built;
+        }
+        let built = self.build_entities();
+        BUILT.with_borrow_mut(|b| {
+            if b.len() >= KEPT {
+                b.clear();
+            }
+            b.insert(self.clone(), built.clone());
+        });
+        built
+    }
+
+    fn build_entities(&self) -> Vec<Entity> {
         match self {
             Principal::Operator { id } => {
                 vec![entity(
@@ -163,7 +183,7 @@ pub(crate) fn user_uid(organisation: &str, id: &str) -> EntityUid {
 }
 
 /// What is acted on, with the attributes policies decide by.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Resource {
     Organisation {
         id: String,
@@ -285,7 +305,7 @@ pub enum Resource {
 }
 
 /// A document as policies see it, through the version acted on.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DocumentFacts {
     pub organisation: String,
     pub id: String,
@@ -307,6 +327,45 @@ pub struct DocumentFacts {
 }
 
 impl Resource {
+    /// The resource with its id left out, for the kinds lists are filtered over, with its entity
+    /// type's name: two resources of one class differ only in their id, so every policy that
+    /// names no particular entity of the type decides them alike.
+    /// When no policy reads a document's version number (`with_version` false), it is left out
+    /// too, so that the versions of one document fall into a few classes.
+    pub(crate) fn class(&self, with_version: bool) -> Option<(&'static str, Resource)> {
+        match self {
+            Resource::Document(d) => Some((
+                "Document",
+                Resource::Document(Box::new(DocumentFacts {
+                    id: String::new(),
+                    version: if with_version { d.version } else { 0 },
+                    ..(**d).clone()
+                })),
+            )),
+            Resource::Asset {
+                organisation,
+                owner,
+                asset_type,
+                classification,
+                classification_rank,
+                lifecycle,
+                ..
+            } => Some((
+                "Asset",
+                Resource::Asset {
+                    organisation: organisation.clone(),
+                    id: String::new(),
+                    owner: owner.clone(),
+                    asset_type: asset_type.clone(),
+                    classification: classification.clone(),
+                    classification_rank: *classification_rank,
+                    lifecycle: lifecycle.clone(),
+                },
+            )),
+            _ => None,
+        }
+    }
+
     pub fn uid(&self) -> EntityUid {
         match self {
             Resource::Organisation { id } => uid("Rampart::Organisation", id),

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rampart_authz::{DocumentFacts, Resource};
+use rampart_authz::{DocumentFacts, Filter, Resource};
 use rampart_domain::Invalid;
 use rampart_domain::audit::sha256_hex;
 use rampart_domain::classification::ClassificationScheme;
@@ -169,9 +169,13 @@ impl Engine {
     }
 
     /// The caller's view: versions they may not read are left out.
+    /// The document as the caller sees it: only the versions `readers` lets them read. Versions
+    /// that differ only in their number are decided once (see `Authorizer::filter`), so a
+    /// document revised hundreds of times, or a list of documents sharing `readers`, is not a
+    /// decision per version.
     fn view(
         &self,
-        caller: &Caller,
+        readers: &mut Filter,
         org: &str,
         mut doc: Document,
         scheme: Option<&ClassificationScheme>,
@@ -180,7 +184,7 @@ impl Engine {
         let readable: Vec<VersionState> = doc
             .versions
             .iter()
-            .filter(|v| self.allowed(caller, "document.read", &facts(org, &doc, Some(v), scheme)))
+            .filter(|v| readers.allows(&facts(org, &doc, Some(v), scheme)))
             .cloned()
             .collect();
         let retention = doc.retention_under(schedule);
@@ -211,7 +215,9 @@ impl Engine {
     ) -> Result<DocumentView, EngineError> {
         let scheme = get_scheme(db).await?.map(|s| s.scheme());
         let schedule = self.schedule_of(db).await?;
-        Ok(self.view(caller, org, doc, scheme.as_ref(), &schedule.schedule))
+        let authz = self.policy_sets.for_org(org);
+        let mut readers = authz.filter(&caller.principal, "document.read");
+        Ok(self.view(&mut readers, org, doc, scheme.as_ref(), &schedule.schedule))
     }
 
     /// Checks what document fields refer to: users and the classification level exist.
@@ -322,10 +328,17 @@ impl Engine {
         }
         // One round trip for the document, its versions, the scheme and the schedule: this is
         // document control's hottest read.
-        let (doc, scheme, schedule) = store::get_with_context(&db, id).await?;
-        let doc = doc.ok_or_else(|| EngineError::NotFound(format!("document {id}")))?;
-        let scheme = scheme.map(|s| s.scheme());
-        let schedule = schedule.map(|s| s.schedule).unwrap_or_default();
+        // Served from the store's read cache when nothing changed since (`Database::cached`).
+        let read = store::get_with_context(&db, id).await?;
+        let (doc, scheme, schedule) = read.as_ref();
+        let doc = doc
+            .clone()
+            .ok_or_else(|| EngineError::NotFound(format!("document {id}")))?;
+        let scheme = scheme.as_ref().map(|s| s.scheme());
+        let schedule = schedule
+            .as_ref()
+            .map(|s| s.schedule.clone())
+            .unwrap_or_default();
         let v = if version == 0 {
             default_version(&doc)
         } else {
@@ -333,11 +346,13 @@ impl Engine {
         }
         .cloned()
         .ok_or_else(|| EngineError::NotFound(format!("version {version} of document {id}")))?;
-        self.authorize(
-            caller,
-            "document.read",
-            &facts(&org, &doc, Some(&v), scheme.as_ref()),
-        )?;
+        let authz = self.policy_sets.for_org(&org);
+        let mut readers = authz.filter(&caller.principal, "document.read");
+        let resource = facts(&org, &doc, Some(&v), scheme.as_ref());
+        if !readers.allows(&resource) {
+            // Decided again only to say why.
+            self.authorize(caller, "document.read", &resource)?;
+        }
         let cached = match v.status {
             VersionStatus::Disposed => None,
             _ => self
@@ -369,7 +384,7 @@ impl Engine {
             }
         };
         Ok(VersionText {
-            view: self.view(caller, &org, doc, scheme.as_ref(), &schedule),
+            view: self.view(&mut readers, &org, doc, scheme.as_ref(), &schedule),
             number: v.number,
             text,
         })
@@ -394,6 +409,8 @@ impl Engine {
         let size = page_size(query.page_size);
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         let schedule = self.schedule_of(&db).await?;
+        let authz = self.policy_sets.for_org(&org);
+        let mut readers = authz.filter(&caller.principal, "document.read");
         let mut out = Vec::new();
         let mut cursor = query.page_token.clone();
         loop {
@@ -404,15 +421,10 @@ impl Engine {
                     return Ok((out, cursor));
                 }
                 cursor = d.id.clone();
-                let readable = default_version(&d).is_some_and(|v| {
-                    self.allowed(
-                        caller,
-                        "document.read",
-                        &facts(&org, &d, Some(v), scheme.as_ref()),
-                    )
-                });
+                let readable = default_version(&d)
+                    .is_some_and(|v| readers.allows(&facts(&org, &d, Some(v), scheme.as_ref())));
                 if readable {
-                    out.push(self.view(caller, &org, d, scheme.as_ref(), &schedule.schedule));
+                    out.push(self.view(&mut readers, &org, d, scheme.as_ref(), &schedule.schedule));
                 }
             }
             if exhausted {
@@ -429,17 +441,14 @@ impl Engine {
         db: &Database,
     ) -> Result<Vec<Document>, EngineError> {
         let scheme = get_scheme(db).await?.map(|s| s.scheme());
+        let authz = self.policy_sets.for_org(org);
+        let mut readers = authz.filter(&caller.principal, "document.read");
         Ok(store::all(db)
             .await?
             .into_iter()
             .filter(|d| {
-                default_version(d).is_some_and(|v| {
-                    self.allowed(
-                        caller,
-                        "document.read",
-                        &facts(org, d, Some(v), scheme.as_ref()),
-                    )
-                })
+                default_version(d)
+                    .is_some_and(|v| readers.allows(&facts(org, d, Some(v), scheme.as_ref())))
             })
             .collect())
     }
@@ -851,17 +860,15 @@ impl Engine {
         };
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         let schedule = self.schedule_of(&db).await?;
+        let authz = self.policy_sets.for_org(&org);
+        let mut readers = authz.filter(&caller.principal, "document.read");
         let mut out = Vec::new();
         for d in store::all(&db).await? {
             if !d.review_overdue(&as_of) {
                 continue;
             }
-            if self.allowed(
-                caller,
-                "document.read",
-                &facts(&org, &d, d.published(), scheme.as_ref()),
-            ) {
-                out.push(self.view(caller, &org, d, scheme.as_ref(), &schedule.schedule));
+            if readers.allows(&facts(&org, &d, d.published(), scheme.as_ref())) {
+                out.push(self.view(&mut readers, &org, d, scheme.as_ref(), &schedule.schedule));
             }
         }
         out.sort_by(|a, b| a.next_review_due.cmp(&b.next_review_due));

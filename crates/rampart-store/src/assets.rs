@@ -1,5 +1,7 @@
 //! The asset register and asset types (organisation database).
 
+use std::sync::Arc;
+
 use rampart_domain::asset::{Asset, AssetTypeDefinition};
 use serde_json::{Map, Value};
 
@@ -19,24 +21,27 @@ pub async fn get(db: &Database, id: &str) -> Result<Option<Asset>, StoreError> {
 
 /// An asset and the organisation's classification scheme, read in one round trip (the scheme
 /// gives the asset's level its name and rank).
-pub async fn get_with_scheme(
-    db: &Database,
-    id: &str,
-) -> Result<(Option<Asset>, Option<crate::classification::StoredScheme>), StoreError> {
-    let mut results = db
-        .rows_of_each(
-            "SELECT * FROM type::record('asset', $id); SELECT * FROM classification_scheme:current;",
-            vars([("id", Value::from(id))]),
-            2,
-        )
-        .await?;
-    let scheme = results.pop().unwrap_or_default().into_iter().next();
-    let asset = results.pop().unwrap_or_default().into_iter().next();
-    Ok((
-        asset.map(from_row).transpose()?,
-        scheme.map(from_row).transpose()?,
-    ))
+pub async fn get_with_scheme(db: &Database, id: &str) -> Result<Arc<AssetWithScheme>, StoreError> {
+    db.cached(&format!("asset+scheme/{id}"), || async {
+        let mut results = db
+            .rows_of_each(
+                "SELECT * FROM type::record('asset', $id); SELECT * FROM classification_scheme:current;",
+                vars([("id", Value::from(id))]),
+                2,
+            )
+            .await?;
+        let scheme = results.pop().unwrap_or_default().into_iter().next();
+        let asset = results.pop().unwrap_or_default().into_iter().next();
+        Ok((
+            asset.map(from_row).transpose()?,
+            scheme.map(from_row).transpose()?,
+        ))
+    })
+    .await
 }
+
+/// An asset (if it exists) and the organisation's classification scheme (if it has one).
+pub type AssetWithScheme = (Option<Asset>, Option<crate::classification::StoredScheme>);
 
 /// Filters for [`list`]; empty strings match everything.
 #[derive(Debug, Clone, Default)]

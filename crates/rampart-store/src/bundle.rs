@@ -119,7 +119,9 @@ pub async fn restore(
         "head".into(),
         serde_json::json!({"seq": then.seq, "hash": then.hash}),
     );
-    let mut res = db.surreal().query(q).bind(Value::Object(bound)).await?;
+    let res = db.surreal().query(q).bind(Value::Object(bound)).await;
+    db.changed();
+    let mut res = res?;
     let mut errors: Vec<(usize, String)> = res
         .take_errors()
         .into_iter()

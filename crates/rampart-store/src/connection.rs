@@ -44,6 +44,13 @@ fn durable_url(url: &str) -> String {
     url.to_string()
 }
 
+/// Whether this process is the only writer of the store at `url`: an embedded SurrealKV store
+/// (it holds an exclusive lock on its directory) or memory. A SurrealDB server (`ws://`, …) may
+/// have other Rampart servers writing to it.
+fn sole_writer(url: &str) -> bool {
+    url.starts_with("mem:") || url.starts_with("surrealkv:")
+}
+
 impl Store {
     pub async fn open(options: &StoreOptions) -> Result<Store, StoreError> {
         let url = if options.url.is_empty() {
@@ -67,7 +74,8 @@ impl Store {
         root.query(format!("DEFINE NAMESPACE IF NOT EXISTS {NAMESPACE};"))
             .await?
             .check()?;
-        let system = open_database(&root, SYSTEM_DATABASE, Schema::System).await?;
+        let system =
+            open_database(&root, SYSTEM_DATABASE, Schema::System, sole_writer(&url)).await?;
         Ok(Store {
             root,
             system,
@@ -95,7 +103,13 @@ impl Store {
             return Ok(db.clone());
         }
         let name = rampart_domain::organisation::database_name(organisation);
-        let db = open_database(&self.root, &name, Schema::Organisation).await?;
+        let db = open_database(
+            &self.root,
+            &name,
+            Schema::Organisation,
+            sole_writer(&self.url),
+        )
+        .await?;
         map.insert(organisation.to_string(), db.clone());
         Ok(db)
     }
@@ -105,6 +119,7 @@ async fn open_database(
     root: &Surreal<Any>,
     name: &str,
     schema: Schema,
+    sole_writer: bool,
 ) -> Result<Database, StoreError> {
     // Names come from validated organisation keys ([a-z0-9_]), so formatting them in is safe.
     root.query(format!(
@@ -116,7 +131,7 @@ async fn open_database(
     let session = root.clone();
     session.use_ns(NAMESPACE).use_db(name).await?;
     migrations::apply(&session, schema).await?;
-    Ok(Database::new(session, name.to_string()))
+    Ok(Database::new(session, name.to_string(), sole_writer))
 }
 
 #[cfg(test)]

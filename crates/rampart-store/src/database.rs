@@ -1,6 +1,9 @@
 //! One SurrealDB database (the system's or an organisation's) and the one way to change it.
 
+use std::any::Any as AnyValue;
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rampart_domain::audit::AuditEvent;
 use serde_json::{Map, Value};
@@ -78,10 +81,24 @@ pub struct Database {
     /// one transaction (group commit), so concurrent writers share one fsync.
     pending: Arc<std::sync::Mutex<Vec<(Change, Reply)>>>,
     appended: broadcast::Sender<u64>,
+    /// Bumped after every commit or restore this process makes: a cached read taken at an
+    /// older generation is not used.
+    generation: Arc<AtomicU64>,
+    /// Reads kept until the next change (see [`Database::cached`]); `None` when another process
+    /// may write the same database (a SurrealDB server), where nothing here would see its writes.
+    cache: Option<Arc<ReadCache>>,
 }
 
+/// What one cached read holds: the generation it was read at and the value.
+type ReadCache = quick_cache::sync::Cache<String, (u64, Arc<dyn AnyValue + Send + Sync>)>;
+
+/// How many reads one database keeps (each a record or two, a few kilobytes at most).
+const CACHED_READS: usize = 20_000;
+
 impl Database {
-    pub(crate) fn new(db: Surreal<Any>, name: String) -> Database {
+    /// `sole_writer`: this process is the only one that can write the database (an embedded
+    /// store: SurrealKV locks its directory, `mem://` is private), so its reads can be cached.
+    pub(crate) fn new(db: Surreal<Any>, name: String, sole_writer: bool) -> Database {
         let (appended, _) = broadcast::channel(64);
         Database {
             db,
@@ -89,7 +106,40 @@ impl Database {
             write_lock: Arc::default(),
             pending: Arc::default(),
             appended,
+            generation: Arc::default(),
+            cache: sole_writer.then(|| Arc::new(ReadCache::new(CACHED_READS))),
         }
+    }
+
+    /// The value `load` reads, kept under `key` until this database next changes. Every change
+    /// goes through [`Database::commit`] or a restore, and both bump the generation after they
+    /// finish, so a value read before a change is never served after it: the generation is
+    /// taken before reading, and an entry from an older generation is read again. Without a
+    /// cache (another process may write) this is just `load`.
+    pub async fn cached<T, F, Fut>(&self, key: &str, load: F) -> Result<Arc<T>, StoreError>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let Some(cache) = &self.cache else {
+            return load().await.map(Arc::new);
+        };
+        let generation = self.generation.load(Ordering::Acquire);
+        if let Some((read_at, value)) = cache.get(key)
+            && read_at == generation
+            && let Ok(value) = value.downcast::<T>()
+        {
+            return Ok(value);
+        }
+        let value = Arc::new(load().await?);
+        cache.insert(key.to_string(), (generation, value.clone()));
+        Ok(value)
+    }
+
+    /// Marks every cached read as old: called after anything that may have written.
+    pub(crate) fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn name(&self) -> &str {
@@ -283,7 +333,11 @@ impl Database {
         }
         q.push_str("COMMIT TRANSACTION;");
 
-        let mut res = match self.db.query(q).bind(Value::Object(bound)).await {
+        let res = self.db.query(q).bind(Value::Object(bound)).await;
+        // Whatever the outcome, the cached reads are no longer trusted (a failed transaction
+        // changed nothing, but an error on the way back does not prove that).
+        self.changed();
+        let mut res = match res {
             Ok(r) => r,
             Err(e) => return Err(classify(&e.to_string())),
         };

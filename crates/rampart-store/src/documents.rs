@@ -40,34 +40,38 @@ pub async fn get(db: &Database, id: &str) -> Result<Option<Document>, StoreError
 pub async fn get_with_context(
     db: &Database,
     id: &str,
-) -> Result<
-    (
-        Option<Document>,
-        Option<crate::classification::StoredScheme>,
-        Option<StoredSchedule>,
-    ),
-    StoreError,
-> {
-    let mut rows = db
-        .rows_of_each(
-            "SELECT * FROM type::record('document', $id); \
-             SELECT * FROM document_version WHERE document = $id ORDER BY number; \
-             SELECT * FROM classification_scheme:current; \
-             SELECT * FROM retention_schedule:current;",
-            vars([("id", Value::from(id))]),
-            4,
-        )
-        .await?;
-    let schedule = rows.pop().unwrap_or_default().into_iter().next();
-    let scheme = rows.pop().unwrap_or_default().into_iter().next();
-    let versions = rows.pop().unwrap_or_default();
-    let doc = rows.pop().unwrap_or_default().into_iter().next();
-    Ok((
-        doc.map(|d| assemble(d, versions)).transpose()?,
-        scheme.map(from_row).transpose()?,
-        schedule.map(from_row).transpose()?,
-    ))
+) -> Result<std::sync::Arc<DocumentInContext>, StoreError> {
+    db.cached(&format!("document+context/{id}"), || async {
+        let mut rows = db
+            .rows_of_each(
+                "SELECT * FROM type::record('document', $id); \
+                 SELECT * FROM document_version WHERE document = $id ORDER BY number; \
+                 SELECT * FROM classification_scheme:current; \
+                 SELECT * FROM retention_schedule:current;",
+                vars([("id", Value::from(id))]),
+                4,
+            )
+            .await?;
+        let schedule = rows.pop().unwrap_or_default().into_iter().next();
+        let scheme = rows.pop().unwrap_or_default().into_iter().next();
+        let versions = rows.pop().unwrap_or_default();
+        let doc = rows.pop().unwrap_or_default().into_iter().next();
+        Ok((
+            doc.map(|d| assemble(d, versions)).transpose()?,
+            scheme.map(from_row).transpose()?,
+            schedule.map(from_row).transpose()?,
+        ))
+    })
+    .await
 }
+
+/// A document with its versions (if it exists), the classification scheme and the retention
+/// schedule.
+pub type DocumentInContext = (
+    Option<Document>,
+    Option<crate::classification::StoredScheme>,
+    Option<StoredSchedule>,
+);
 
 /// A document row and its version rows as the domain's [`Document`].
 fn assemble(mut doc: Value, versions: Vec<Value>) -> Result<Document, StoreError> {
