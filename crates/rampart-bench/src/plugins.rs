@@ -66,16 +66,30 @@ fn native(inputs: &[Input]) -> Result<Assessment, String> {
         score: (index + 1) as f64,
         level: level.to_string(),
         acceptable,
-        explanation: format!(
-            "likelihood {l} ({}) and impact {i} ({}) give risk level {} ({level})",
-            LIKELIHOOD[l - 1],
-            IMPACT[i - 1],
-            index + 1
-        ),
+        // Worded once per cell, as the WASM and Rhai plugins do.
+        explanation: EXPLANATIONS[(l - 1) * 5 + i - 1].clone(),
         metrics: vec![],
         exceedance_curve: vec![],
     })
 }
+
+/// The explanation of each cell, row by row (likelihood, then impact).
+static EXPLANATIONS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    let mut out = Vec::with_capacity(25);
+    for (l, likelihood) in LIKELIHOOD.iter().enumerate() {
+        for (i, impact) in IMPACT.iter().enumerate() {
+            let index = MATRIX[l][i];
+            out.push(format!(
+                "likelihood {} ({likelihood}) and impact {} ({impact}) give risk level {} ({})",
+                l + 1,
+                i + 1,
+                index + 1,
+                LEVELS[index].0
+            ));
+        }
+    }
+    out
+});
 
 fn batch(n: usize) -> Vec<Vec<Input>> {
     let mut rng = fastrand::Rng::with_seed(7);
