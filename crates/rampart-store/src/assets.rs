@@ -22,7 +22,8 @@ pub async fn get(db: &Database, id: &str) -> Result<Option<Asset>, StoreError> {
 /// An asset and the organisation's classification scheme, read in one round trip (the scheme
 /// gives the asset's level its name and rank).
 pub async fn get_with_scheme(db: &Database, id: &str) -> Result<Arc<AssetWithScheme>, StoreError> {
-    db.cached(&format!("asset+scheme/{id}"), || async {
+    // An asset row and a scheme are a few kilobytes.
+    db.cached(&format!("asset+scheme/{id}"), |_| 4096, || async {
         let mut results = db
             .rows_of_each(
                 "SELECT * FROM type::record('asset', $id); SELECT * FROM classification_scheme:current;",

@@ -89,11 +89,25 @@ pub struct Database {
     cache: Option<Arc<ReadCache>>,
 }
 
-/// What one cached read holds: the generation it was read at and the value.
-type ReadCache = quick_cache::sync::Cache<String, (u64, Arc<dyn AnyValue + Send + Sync>)>;
+/// What one cached read holds: the generation it was read at, its estimated size in bytes and
+/// the value.
+type Cached = (u64, u64, Arc<dyn AnyValue + Send + Sync>);
+type ReadCache = quick_cache::sync::Cache<String, Cached, BySize>;
 
-/// How many reads one database keeps (each a record or two, a few kilobytes at most).
-const CACHED_READS: usize = 20_000;
+/// Weighs a cached read by the size its reader estimated.
+#[derive(Clone)]
+struct BySize;
+
+impl quick_cache::Weighter<String, Cached> for BySize {
+    fn weight(&self, key: &String, value: &Cached) -> u64 {
+        key.len() as u64 + value.1
+    }
+}
+
+/// The most one database's cache holds, in estimated bytes, and how many reads that is expected
+/// to be (a record or two of a few kilobytes each).
+const CACHED_BYTES: u64 = 32 * 1024 * 1024;
+const CACHED_READS: usize = 8_192;
 
 impl Database {
     /// `sole_writer`: this process is the only one that can write the database (an embedded
@@ -107,7 +121,8 @@ impl Database {
             pending: Arc::default(),
             appended,
             generation: Arc::default(),
-            cache: sole_writer.then(|| Arc::new(ReadCache::new(CACHED_READS))),
+            cache: sole_writer
+                .then(|| Arc::new(ReadCache::with_weighter(CACHED_READS, CACHED_BYTES, BySize))),
         }
     }
 
@@ -115,8 +130,14 @@ impl Database {
     /// goes through [`Database::commit`] or a restore, and both bump the generation after they
     /// finish, so a value read before a change is never served after it: the generation is
     /// taken before reading, and an entry from an older generation is read again. Without a
-    /// cache (another process may write) this is just `load`.
-    pub async fn cached<T, F, Fut>(&self, key: &str, load: F) -> Result<Arc<T>, StoreError>
+    /// cache (another process may write) this is just `load`. `size` estimates a value's bytes:
+    /// the cache holds at most 32 MiB of them per database, the least used going first.
+    pub async fn cached<T, F, Fut>(
+        &self,
+        key: &str,
+        size: impl FnOnce(&T) -> u64,
+        load: F,
+    ) -> Result<Arc<T>, StoreError>
     where
         T: Send + Sync + 'static,
         F: FnOnce() -> Fut,
@@ -126,14 +147,15 @@ impl Database {
             return load().await.map(Arc::new);
         };
         let generation = self.generation.load(Ordering::Acquire);
-        if let Some((read_at, value)) = cache.get(key)
+        if let Some((read_at, _, value)) = cache.get(key)
             && read_at == generation
             && let Ok(value) = value.downcast::<T>()
         {
             return Ok(value);
         }
         let value = Arc::new(load().await?);
-        cache.insert(key.to_string(), (generation, value.clone()));
+        let bytes = size(&value);
+        cache.insert(key.to_string(), (generation, bytes, value.clone()));
         Ok(value)
     }
 

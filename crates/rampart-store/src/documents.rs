@@ -41,7 +41,12 @@ pub async fn get_with_context(
     db: &Database,
     id: &str,
 ) -> Result<std::sync::Arc<DocumentInContext>, StoreError> {
-    db.cached(&format!("document+context/{id}"), || async {
+    // A document row, the scheme and the schedule are a few kilobytes, each version's row
+    // (without its text) well under one.
+    let size = |read: &DocumentInContext| {
+        4096 + 1024 * read.0.as_ref().map_or(0, |d| d.versions.len() as u64)
+    };
+    db.cached(&format!("document+context/{id}"), size, || async {
         let mut rows = db
             .rows_of_each(
                 "SELECT * FROM type::record('document', $id); \
