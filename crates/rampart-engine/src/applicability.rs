@@ -12,7 +12,7 @@ use rampart_domain::soa::{
     SoaEntry, SoaVersion, TreatedRisk,
 };
 use rampart_plugins::pack::Catalog;
-use rampart_store::risks::{self as store, Table};
+use rampart_store::registers::{self as store, Table};
 use rampart_store::{Change, Database};
 
 use crate::risks::register;

@@ -641,7 +641,7 @@ impl Engine {
         // Facts the engine knows from its own registers (docs/frameworks.md lists them all).
         let (assets, unclassified) = rampart_store::assets::counts(db).await?;
         let risks: Vec<rampart_domain::risk::Risk> =
-            rampart_store::risks::all(db, rampart_store::risks::Table::Risk).await?;
+            rampart_store::registers::all(db, rampart_store::registers::Table::Risk).await?;
         let assessed = risks.iter().filter(|r| r.current().is_some()).count() as u64;
         // A risk whose residual level is known (or that is retained) but not accepted yet.
         let not_accepted = risks
@@ -651,7 +651,7 @@ impl Engine {
         // The approved Statement of Applicability declares the applicable and implemented
         // controls; the treatment plan's items with an owner are planned.
         let approved: Option<rampart_domain::soa::SoaVersion> =
-            rampart_store::risks::soa_versions(db, &installed.id)
+            rampart_store::registers::soa_versions(db, &installed.id)
                 .await?
                 .into_iter()
                 .last();

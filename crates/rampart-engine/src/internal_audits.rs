@@ -10,7 +10,7 @@ use rampart_domain::internal_audit::{
 };
 use rampart_domain::nonconformity::Nonconformity;
 use rampart_domain::task::{ORIGIN_CORRECTIVE_ACTION, ORIGIN_INTERNAL_AUDIT};
-use rampart_store::risks::{self as store, Table};
+use rampart_store::registers::{self as store, Table};
 use rampart_store::{Change, Database};
 
 use crate::{Caller, Engine, EngineError};

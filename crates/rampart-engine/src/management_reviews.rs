@@ -6,7 +6,7 @@ use rampart_domain::internal_audit::{AuditStatus, FindingKind, InternalAudit};
 use rampart_domain::management_review::{ManagementReview, ReviewAction, ReviewInputs};
 use rampart_domain::nonconformity::{Nonconformity, NonconformityStatus};
 use rampart_domain::task::{ORIGIN_MANAGEMENT_REVIEW, Task, TaskFields, TaskLink, TaskStatus};
-use rampart_store::risks::{self as store, Table};
+use rampart_store::registers::{self as store, Table};
 use rampart_store::{Change, Database};
 
 use crate::{Caller, Engine, EngineError};

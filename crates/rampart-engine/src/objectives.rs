@@ -5,7 +5,7 @@ use rampart_authz::Resource;
 use rampart_domain::Invalid;
 use rampart_domain::objective::Objective;
 use rampart_domain::task::ORIGIN_MEASUREMENT;
-use rampart_store::risks::{self as store, Table};
+use rampart_store::registers::{self as store, Table};
 use rampart_store::{Change, Database};
 
 use crate::{Caller, Engine, EngineError};

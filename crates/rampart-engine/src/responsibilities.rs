@@ -14,7 +14,7 @@ use rampart_domain::responsibility::{Matrix, Role};
 use rampart_domain::rtp::RtpItem;
 use rampart_domain::task::{Task, TaskStatus};
 use rampart_domain::training::Course;
-use rampart_store::risks::{self as store, Table};
+use rampart_store::registers::{self as store, Table};
 
 use crate::{Caller, Engine, EngineError};
 

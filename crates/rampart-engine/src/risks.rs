@@ -15,7 +15,7 @@ use rampart_domain::risk::{
 use rampart_plugins::RiskMethodology;
 use rampart_plugins::pack::Catalog;
 use rampart_plugins::risk::{Estimate, Input, InputValue as PluginValue};
-use rampart_store::risks::{self as store, Table};
+use rampart_store::registers::{self as store, Table};
 use rampart_store::{Change, Database};
 
 use crate::organisations::check_revision;

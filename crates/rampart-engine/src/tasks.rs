@@ -10,7 +10,7 @@ use rampart_domain::task::{
     self, ORIGIN_CORRECTIVE_ACTION, ORIGIN_DOCUMENT_REVIEW, ORIGIN_GIVEN, ORIGIN_INTERNAL_AUDIT,
     ORIGIN_MEASUREMENT, ORIGIN_RISK_REASSESSMENT, Task, TaskFields, TaskLink,
 };
-use rampart_store::risks::{self as store, Table};
+use rampart_store::registers::{self as store, Table};
 use rampart_store::{Change, Database};
 
 use crate::{Caller, Engine, EngineError};

@@ -19,7 +19,7 @@ pub mod documents;
 pub mod frameworks;
 pub mod organisations;
 pub mod policies;
-pub mod risks;
+pub mod registers;
 pub mod tokens;
 pub mod users;
 

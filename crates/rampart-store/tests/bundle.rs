@@ -4,7 +4,7 @@
 
 use rampart_domain::audit::AuditEvent;
 use rampart_store::bundle::{self, Snapshot};
-use rampart_store::risks::{self, Table};
+use rampart_store::registers::{self, Table};
 use rampart_store::{Change, Database, Store, StoreError, StoreOptions};
 use serde_json::{Value, json};
 
@@ -20,7 +20,7 @@ async fn store() -> Store {
 async fn seed(db: &Database) {
     let mut change = Change::new();
     for (i, key) in ["ransomware", "key-with/odd chars"].iter().enumerate() {
-        risks::create(
+        registers::create(
             &mut change,
             &format!("c{i}"),
             "user:maria",

@@ -1,7 +1,7 @@
 //! A batch replacement of risks is all or nothing: one stale or missing risk refuses the whole
 //! batch, names that risk, and changes nothing; every replaced risk gets its audit event.
 
-use rampart_store::risks::{self, Replacement, Table};
+use rampart_store::registers::{self, Replacement, Table};
 use rampart_store::{Change, Database, Store, StoreError, StoreOptions};
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ async fn seed(db: &Database, keys: &[&str]) {
     let mut change = Change::new();
     for (i, key) in keys.iter().enumerate() {
         let value = json!({"title": key, "score": 1});
-        risks::create(
+        registers::create(
             &mut change,
             &format!("c{i}"),
             "user:test",
@@ -49,7 +49,7 @@ async fn replace(db: &Database, batch: &[(&str, u64)], score: u64) -> Result<usi
         })
         .collect();
     let mut change = Change::new();
-    risks::replace_many(
+    registers::replace_many(
         &mut change,
         "b",
         "user:test",
@@ -61,7 +61,7 @@ async fn replace(db: &Database, batch: &[(&str, u64)], score: u64) -> Result<usi
 }
 
 async fn scores(db: &Database) -> Vec<(u64, u64)> {
-    risks::all_with_revisions::<Value>(db, Table::Risk)
+    registers::all_with_revisions::<Value>(db, Table::Risk)
         .await
         .unwrap()
         .into_iter()
@@ -113,7 +113,7 @@ async fn treated_controls_come_from_the_column_or_from_rows_written_before_it() 
     let mut change = Change::new();
     // Written before migration 6: the controls only inside the state.
     let old = json!({"treatment": {"controls": ["iso27001:A.5.15", "iso27001:A.8.5"]}});
-    risks::create(
+    registers::create(
         &mut change,
         "a",
         "user:test",
@@ -124,7 +124,7 @@ async fn treated_controls_come_from_the_column_or_from_rows_written_before_it() 
         &[("title", "old"), ("owner", "user:olivia")],
     );
     let new = json!({"treatment": {"controls": ["iso27001:A.8.13"]}});
-    risks::create(
+    registers::create(
         &mut change,
         "b",
         "user:test",
@@ -139,7 +139,7 @@ async fn treated_controls_come_from_the_column_or_from_rows_written_before_it() 
         ],
     );
     let untreated = json!({"treatment": null});
-    risks::create(
+    registers::create(
         &mut change,
         "c",
         "user:test",
@@ -155,7 +155,7 @@ async fn treated_controls_come_from_the_column_or_from_rows_written_before_it() 
     );
     db.commit(change).await.unwrap();
     assert_eq!(
-        risks::treated_controls(&db).await.unwrap(),
+        registers::treated_controls(&db).await.unwrap(),
         vec![
             ("new".to_string(), vec!["iso27001:A.8.13".to_string()]),
             (

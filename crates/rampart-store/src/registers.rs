@@ -1,7 +1,8 @@
-//! The risk register and what follows from it: risks, the organisation's risk settings,
-//! interested parties, what the organisation recorded per control, approved Statements of
-//! Applicability, and risk treatment plan items. Each record keeps its state as JSON in `data`
-//! (see migration 5), with its revision beside it.
+//! The registers that keep each record's state as JSON in `data` (see migration 5), with its
+//! revision beside it: the risk register and what follows from it (risks, the organisation's risk
+//! settings, interested parties, what the organisation recorded per control, approved Statements
+//! of Applicability, risk treatment plan items), and the ISMS's operation (tasks, internal
+//! audits, nonconformities, management reviews, objectives, courses).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -18,8 +19,6 @@ pub enum Table {
     Party,
     ControlRecord,
     RtpItem,
-    /// Tasks, internal audits, nonconformities, management reviews, objectives and courses keep the same shape (state as JSON beside its
-    /// revision), so they share this code.
     Task,
     InternalAudit,
     Nonconformity,
