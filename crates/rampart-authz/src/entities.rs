@@ -119,6 +119,28 @@ impl Principal {
         built
     }
 
+    /// Everything the principal is `in`: a user's roles, department and organisation (none of
+    /// which is in anything else, so these are all its ancestors); nothing for an operator.
+    fn groups(&self) -> HashSet<EntityUid> {
+        match self {
+            Principal::Operator { .. } => HashSet::new(),
+            Principal::User {
+                organisation,
+                roles,
+                department,
+                ..
+            } => {
+                let mut groups: HashSet<EntityUid> =
+                    roles.iter().map(|r| uid("Rampart::Role", r)).collect();
+                if !department.is_empty() {
+                    groups.insert(uid("Rampart::Department", department));
+                }
+                groups.insert(organisation_uid(organisation));
+                groups
+            }
+        }
+    }
+
     fn build_entities(&self) -> Vec<Entity> {
         match self {
             Principal::Operator { id } => {
@@ -131,24 +153,20 @@ impl Principal {
             Principal::User {
                 organisation,
                 id,
-                roles,
-                department,
                 job_title,
                 clearance,
                 clearance_rank,
                 active,
+                ..
             } => {
-                let mut parents: HashSet<EntityUid> =
-                    roles.iter().map(|r| uid("Rampart::Role", r)).collect();
-                if !department.is_empty() {
-                    parents.insert(uid("Rampart::Department", department));
-                }
+                let parents = self.groups();
+                let org = organisation_uid(organisation);
                 let mut out: Vec<Entity> = parents
                     .iter()
+                    .filter(|p| **p != org)
                     .map(|p| Entity::new_no_attrs(p.clone(), HashSet::new()))
                     .collect();
                 out.push(organisation_entity(organisation));
-                parents.insert(organisation_uid(organisation));
                 out.push(entity(
                     user_uid(organisation, id),
                     vec![

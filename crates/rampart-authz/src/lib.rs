@@ -701,6 +701,93 @@ expect = "deny"
         );
     }
 
+    /// The decision of the whole set, as Cedar takes it without slices.
+    fn whole_set(
+        authz: &Authorizer,
+        p: &Principal,
+        action: &str,
+        r: &Resource,
+    ) -> (bool, Vec<String>) {
+        let mut seen = std::collections::HashSet::new();
+        let all: Vec<_> = p
+            .entities()
+            .into_iter()
+            .chain(r.entities())
+            .chain([authz.actions[action].1.clone()])
+            .filter(|e| seen.insert(e.uid()))
+            .collect();
+        let entities = Entities::from_entities(all, None).unwrap();
+        let context = if HANDLING_ACTIONS.contains(&action) {
+            Handling::default().context()
+        } else {
+            Context::empty()
+        };
+        let req = Request::new(
+            p.uid(),
+            authz.actions[action].0.clone(),
+            r.uid(),
+            context,
+            None,
+        )
+        .unwrap();
+        let response = authz.cedar.is_authorized(&req, &authz.policies, &entities);
+        let mut reasons: Vec<String> = response
+            .diagnostics()
+            .reason()
+            .map(|p| p.to_string())
+            .collect();
+        reasons.sort();
+        (
+            response.decision() == cedar_policy::Decision::Allow,
+            reasons,
+        )
+    }
+
+    #[test]
+    fn slices_decide_like_the_whole_set_for_every_role() {
+        let authz = Authorizer::with_defaults().unwrap();
+        let mut people = vec![
+            user("acme", "root", &["admin"]),
+            user("acme", "ivy", &["isms-manager"]),
+            user("acme", "aud", &["auditor"]),
+            user("acme", "eve", &["employee"]),
+            user("acme", "bob", &["employee", "auditor"]),
+            user("acme", "xavier", &["external"]),
+            user("globex", "mallory", &["admin"]),
+            Principal::Operator { id: "op".into() },
+        ];
+        if let Principal::User { active, .. } = &mut people[1] {
+            *active = false;
+        }
+        let mut resources = many_documents(20);
+        resources.extend(["bob", "eve", "carol"].map(|o| asset("acme", o)));
+        resources.push(Resource::AssetRegister {
+            organisation: "acme".into(),
+        });
+        let mut checked = 0;
+        for p in &people {
+            for r in &resources {
+                let (pt, rt) = (p.uid().type_name().clone(), r.uid().type_name().clone());
+                let actions: std::collections::BTreeSet<String> = authz
+                    .schema
+                    .actions_for_principal_and_resource(&pt, &rt)
+                    .map(|a| a.id().unescaped().to_string())
+                    .collect();
+                for a in &actions {
+                    let d = authz.decide(p, a, r, None);
+                    let (allowed, reasons) = whole_set(&authz, p, a, r);
+                    assert_eq!(
+                        (d.allowed, d.policies.clone()),
+                        (allowed, reasons),
+                        "{p:?} {a} {r:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked} decisions compared");
+    }
+
     #[test]
     fn what_a_principal_may_do() {
         let authz = Authorizer::with_defaults().unwrap();
