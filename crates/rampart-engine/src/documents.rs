@@ -168,7 +168,6 @@ impl Engine {
         }))
     }
 
-    /// The caller's view: versions they may not read are left out.
     /// The document as the caller sees it: only the versions `readers` lets them read. Versions
     /// that differ only in their number are decided once (see `Authorizer::filter`), so a
     /// document revised hundreds of times, or a list of documents sharing `readers`, is not a
