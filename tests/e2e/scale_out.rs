@@ -111,6 +111,17 @@ async fn two_servers_share_one_surrealdb() {
         .update_asset(maria_a.req(update("via A")))
         .await
         .unwrap();
+    // B read the asset before A changed it, and serves A's change at once: on ws:// no server
+    // keeps reads (another one may write).
+    let now = maria_b
+        .assets()
+        .get_asset(maria_b.req(pb::GetAssetRequest {
+            id: created.id.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((now.name.as_str(), now.revision), ("via A", 2));
     let e = maria_b
         .assets()
         .update_asset(maria_b.req(update("via B")))

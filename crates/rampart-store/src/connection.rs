@@ -136,7 +136,16 @@ async fn open_database(
 
 #[cfg(test)]
 mod tests {
-    use super::durable_url;
+    use super::{durable_url, sole_writer};
+
+    #[test]
+    fn reads_are_cached_only_where_this_process_is_the_only_writer() {
+        assert!(sole_writer("mem://"));
+        assert!(sole_writer("surrealkv://data?sync=every"));
+        for shared in ["ws://127.0.0.1:8000", "wss://db:443", "http://db:8000"] {
+            assert!(!sole_writer(shared), "{shared}");
+        }
+    }
 
     #[test]
     fn surrealkv_syncs_every_commit_unless_told_otherwise() {
