@@ -246,6 +246,15 @@ impl Client {
     pub fn tokens(&self) -> TokenServiceClient<Channel> {
         TokenServiceClient::new(self.channel.clone())
     }
+    /// The asset as this client reads it now (panics on any error: for tests that expect it).
+    pub async fn asset(&self, id: &str) -> pb::Asset {
+        self.assets()
+            .get_asset(self.req(pb::GetAssetRequest { id: id.into() }))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     pub fn assets(&self) -> AssetServiceClient<Channel> {
         AssetServiceClient::new(self.channel.clone())
     }

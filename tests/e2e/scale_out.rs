@@ -113,14 +113,7 @@ async fn two_servers_share_one_surrealdb() {
         .unwrap();
     // B read the asset before A changed it, and serves A's change at once: on ws:// no server
     // keeps reads (another one may write).
-    let now = maria_b
-        .assets()
-        .get_asset(maria_b.req(pb::GetAssetRequest {
-            id: created.id.clone(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let now = maria_b.asset(&created.id).await;
     assert_eq!((now.name.as_str(), now.revision), ("via A", 2));
     let e = maria_b
         .assets()
@@ -128,14 +121,7 @@ async fn two_servers_share_one_surrealdb() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::Aborted, "{}", e.message());
-    let now = maria_b
-        .assets()
-        .get_asset(maria_b.req(pb::GetAssetRequest {
-            id: created.id.clone(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let now = maria_b.asset(&created.id).await;
     assert_eq!((now.name.as_str(), now.revision), ("via A", 2));
 
     // Writers on both servers at once extend one audit chain without gaps or forks.

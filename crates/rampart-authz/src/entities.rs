@@ -351,37 +351,22 @@ impl Resource {
     /// When no policy reads a document's version number (`with_version` false), it is left out
     /// too, so that the versions of one document fall into a few classes.
     pub(crate) fn class(&self, with_version: bool) -> Option<(&'static str, Resource)> {
-        match self {
-            Resource::Document(d) => Some((
-                "Document",
-                Resource::Document(Box::new(DocumentFacts {
-                    id: String::new(),
-                    version: if with_version { d.version } else { 0 },
-                    ..(**d).clone()
-                })),
-            )),
-            Resource::Asset {
-                organisation,
-                owner,
-                asset_type,
-                classification,
-                classification_rank,
-                lifecycle,
-                ..
-            } => Some((
-                "Asset",
-                Resource::Asset {
-                    organisation: organisation.clone(),
-                    id: String::new(),
-                    owner: owner.clone(),
-                    asset_type: asset_type.clone(),
-                    classification: classification.clone(),
-                    classification_rank: *classification_rank,
-                    lifecycle: lifecycle.clone(),
-                },
-            )),
-            _ => None,
-        }
+        let mut class = self.clone();
+        let type_name = match &mut class {
+            Resource::Document(d) => {
+                d.id.clear();
+                if !with_version {
+                    d.version = 0;
+                }
+                "Document"
+            }
+            Resource::Asset { id, .. } => {
+                id.clear();
+                "Asset"
+            }
+            _ => return None,
+        };
+        Some((type_name, class))
     }
 
     pub fn uid(&self) -> EntityUid {

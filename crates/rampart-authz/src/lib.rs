@@ -339,11 +339,11 @@ impl Authorizer {
 
     /// Decisions of `action` by `principal` over many resources, as an authorized list takes
     /// them (see [`Filter`]).
-    pub fn filter<'a>(&'a self, principal: &'a Principal, action: &'a str) -> Filter<'a> {
+    pub fn filter(self: &Arc<Self>, principal: &Principal, action: &str) -> Filter {
         Filter {
-            authz: self,
-            principal,
-            action,
+            authz: self.clone(),
+            principal: principal.clone(),
+            action: action.to_string(),
             by_class: HashMap::new(),
             decisions: 0,
         }
@@ -373,15 +373,15 @@ impl Authorizer {
 /// a particular entity of their type, so the filter decides once per class of documents or
 /// assets and remembers the answer; a list of 10,000 documents in a dozen classes costs a dozen
 /// decisions. Anything else is decided one by one.
-pub struct Filter<'a> {
-    authz: &'a Authorizer,
-    principal: &'a Principal,
-    action: &'a str,
+pub struct Filter {
+    authz: Arc<Authorizer>,
+    principal: Principal,
+    action: String,
     by_class: HashMap<Resource, bool>,
     decisions: usize,
 }
 
-impl Filter<'_> {
+impl Filter {
     /// Whether the principal may do the action on `resource`.
     pub fn allows(&mut self, resource: &Resource) -> bool {
         let class = resource
@@ -407,7 +407,7 @@ impl Filter<'_> {
 
     fn decide(&self, resource: &Resource) -> bool {
         self.authz
-            .decide(self.principal, self.action, resource, None)
+            .decide(&self.principal, &self.action, resource, None)
             .allowed
     }
 }
@@ -936,7 +936,11 @@ expect = "deny"
 
     /// `document.read` over `docs` through a filter, checked against one decision per document;
     /// the answers and how many decisions the filter took.
-    fn filtered(authz: &Authorizer, reader: &Principal, docs: &[Resource]) -> (Vec<bool>, usize) {
+    fn filtered(
+        authz: &Arc<Authorizer>,
+        reader: &Principal,
+        docs: &[Resource],
+    ) -> (Vec<bool>, usize) {
         let mut filter = authz.filter(reader, "document.read");
         let filtered: Vec<bool> = docs.iter().map(|d| filter.allows(d)).collect();
         let one_by_one: Vec<bool> = docs
@@ -948,20 +952,23 @@ expect = "deny"
     }
 
     /// The defaults and a policy that reads documents' version numbers.
-    pub(super) fn reading_versions() -> Authorizer {
+    pub(super) fn reading_versions() -> Arc<Authorizer> {
         let mut files = with_platform(&default_policy_files());
         files.push((
             "v.cedar".into(),
             "@id(\"late-versions\")\nforbid (principal, action, resource is Rampart::Document) when { resource.version > 3 };".into(),
         ));
-        Authorizer::build(default_schema(), &files, &[], OffsetDateTime::now_utc()).unwrap()
+        Arc::new(
+            Authorizer::build(default_schema(), &files, &[], OffsetDateTime::now_utc()).unwrap(),
+        )
     }
 
     #[test]
     fn a_filter_decides_once_per_class_and_as_one_by_one() {
         let eve = user("acme", "eve", &["employee"]);
         let docs = many_documents(600);
-        let (readable, decisions) = filtered(&Authorizer::with_defaults().unwrap(), &eve, &docs);
+        let defaults = Arc::new(Authorizer::with_defaults().unwrap());
+        let (readable, decisions) = filtered(&defaults, &eve, &docs);
         assert!(readable.iter().any(|a| *a) && readable.iter().any(|a| !*a));
         // 4 statuses × 2 authors × 5 ranks × 2 lists at most, not 600.
         assert!(decisions <= 80, "{decisions} decisions");
@@ -982,13 +989,15 @@ expect = "deny"
             target: GrantTarget::Document("d8".into()),
             until: OffsetDateTime::now_utc() + time::Duration::days(1),
         };
-        let authz = Authorizer::build(
-            default_schema(),
-            &with_platform(&default_policy_files()),
-            &[grant],
-            OffsetDateTime::now_utc(),
-        )
-        .unwrap();
+        let authz = Arc::new(
+            Authorizer::build(
+                default_schema(),
+                &with_platform(&default_policy_files()),
+                &[grant],
+                OffsetDateTime::now_utc(),
+            )
+            .unwrap(),
+        );
         assert!(authz.names_entities_of("Document"));
         // An outside auditor: on no distribution list (no department, another job title).
         let xavier = Principal::User {

@@ -72,7 +72,7 @@ fn measure(authz: &Authorizer, label: &str) {
 }
 
 pub fn run() -> anyhow::Result<()> {
-    let defaults = Authorizer::with_defaults()?;
+    let defaults = std::sync::Arc::new(Authorizer::with_defaults()?);
     println!(
         "default set: {} policies and {} templates",
         defaults.policy_ids().len(),
@@ -133,7 +133,12 @@ pub fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn filtering(authz: &Authorizer, reader: &Principal, docs: &[Resource], label: &str) {
+fn filtering(
+    authz: &std::sync::Arc<Authorizer>,
+    reader: &Principal,
+    docs: &[Resource],
+    label: &str,
+) {
     let mut best = Duration::MAX;
     let mut readable = 0;
     let mut decisions = 0;

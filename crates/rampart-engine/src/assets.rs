@@ -213,8 +213,7 @@ impl Engine {
         )?;
         let size = page_size(query.page_size);
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
-        let authz = self.policy_sets.for_org(&org);
-        let mut readers = authz.filter(&caller.principal, "asset.read");
+        let mut readers = self.list_filter(caller, &org, "asset.read");
         let mut out = Vec::new();
         let mut cursor = query.page_token.trim().to_string();
         if !cursor.is_empty() && !cursor.chars().all(|c| c.is_ascii_alphanumeric()) {

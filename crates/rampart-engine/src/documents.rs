@@ -214,8 +214,7 @@ impl Engine {
     ) -> Result<DocumentView, EngineError> {
         let scheme = get_scheme(db).await?.map(|s| s.scheme());
         let schedule = self.schedule_of(db).await?;
-        let authz = self.policy_sets.for_org(org);
-        let mut readers = authz.filter(&caller.principal, "document.read");
+        let mut readers = self.list_filter(caller, org, "document.read");
         Ok(self.view(&mut readers, org, doc, scheme.as_ref(), &schedule.schedule))
     }
 
@@ -345,8 +344,7 @@ impl Engine {
         }
         .cloned()
         .ok_or_else(|| EngineError::NotFound(format!("version {version} of document {id}")))?;
-        let authz = self.policy_sets.for_org(&org);
-        let mut readers = authz.filter(&caller.principal, "document.read");
+        let mut readers = self.list_filter(caller, &org, "document.read");
         let resource = facts(&org, &doc, Some(&v), scheme.as_ref());
         if !readers.allows(&resource) {
             // Decided again only to say why.
@@ -408,8 +406,7 @@ impl Engine {
         let size = page_size(query.page_size);
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         let schedule = self.schedule_of(&db).await?;
-        let authz = self.policy_sets.for_org(&org);
-        let mut readers = authz.filter(&caller.principal, "document.read");
+        let mut readers = self.list_filter(caller, &org, "document.read");
         let mut out = Vec::new();
         let mut cursor = query.page_token.clone();
         loop {
@@ -440,8 +437,7 @@ impl Engine {
         db: &Database,
     ) -> Result<Vec<Document>, EngineError> {
         let scheme = get_scheme(db).await?.map(|s| s.scheme());
-        let authz = self.policy_sets.for_org(org);
-        let mut readers = authz.filter(&caller.principal, "document.read");
+        let mut readers = self.list_filter(caller, org, "document.read");
         Ok(store::all(db)
             .await?
             .into_iter()
@@ -859,8 +855,7 @@ impl Engine {
         };
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         let schedule = self.schedule_of(&db).await?;
-        let authz = self.policy_sets.for_org(&org);
-        let mut readers = authz.filter(&caller.principal, "document.read");
+        let mut readers = self.list_filter(caller, &org, "document.read");
         let mut out = Vec::new();
         for d in store::all(&db).await? {
             if !d.review_overdue(&as_of) {

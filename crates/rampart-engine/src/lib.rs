@@ -157,6 +157,15 @@ impl Engine {
             .map_err(EngineError::Denied)
     }
 
+    /// The caller's decisions of `action` over many of `org`'s documents or assets, taken once
+    /// per class of items that differ only in their id (see `rampart_authz::Filter`): what an
+    /// authorized list uses.
+    fn list_filter(&self, caller: &Caller, org: &str, action: &str) -> rampart_authz::Filter {
+        self.policy_sets
+            .for_org(org)
+            .filter(&caller.principal, action)
+    }
+
     /// Whether `caller` may do `action` (for filtering lists without failing).
     fn allowed(&self, caller: &Caller, action: &str, resource: &Resource) -> bool {
         self.authorize(caller, action, resource).is_ok()

@@ -76,17 +76,8 @@ pub async fn get<T: DeserializeOwned>(
 
 /// Every record of a table, in key order.
 pub async fn all<T: DeserializeOwned>(db: &Database, table: Table) -> Result<Vec<T>, StoreError> {
-    let rows = db
-        .rows(
-            &format!(
-                "SELECT id, data, revision FROM {} ORDER BY id",
-                table.name()
-            ),
-            vars([]),
-            0,
-        )
-        .await?;
-    rows.iter().map(|r| parse(r).map(|(v, _)| v)).collect()
+    let all = all_with_revisions(db, table).await?;
+    Ok(all.into_iter().map(|(v, _)| v).collect())
 }
 
 /// Every record of a table with its revision, in key order.
