@@ -181,6 +181,21 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         wasm_batch.as_secs_f64() / native_time.as_secs_f64()
     );
 
+    // The same component built against contract 1.1: its batches go through `assess-batch`
+    // (a list of named inputs per item) instead of `assess-rows`.
+    let old = host
+        .prepare(&root.join("tests/plugins/contract-1-1"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let old_method = old.risk_methodology().unwrap();
+    let old_batch = best(5, || {
+        old_method.assess_batch(&inputs).unwrap();
+    });
+    println!(
+        "Without rows (the component as built for contract 1.1, `assess-batch`): {} ({:.2}× native)",
+        per_second(BATCH, old_batch),
+        old_batch.as_secs_f64() / native_time.as_secs_f64()
+    );
+
     // The CPU meter: the same batch with fuel instead of epoch interruption.
     let fuel_host = PluginHost::new(
         Limits {

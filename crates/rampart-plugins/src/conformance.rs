@@ -127,6 +127,7 @@ pub fn run(m: &dyn RiskMethodology, cases: &[Case]) -> Vec<Outcome> {
         "every scale step is assessed to a declared level",
         every_step(m),
     );
+    let mut refusals = Vec::new();
     for field in described.inputs.iter().filter(|f| !f.optional) {
         let without: Vec<Input> = typical
             .iter()
@@ -137,6 +138,7 @@ pub fn run(m: &dyn RiskMethodology, cases: &[Case]) -> Vec<Outcome> {
             &format!("a missing {} is refused", field.name),
             refused(m, &without),
         );
+        refusals.push(without);
         let wrong: Vec<Input> = typical
             .iter()
             .map(|i| {
@@ -164,9 +166,14 @@ pub fn run(m: &dyn RiskMethodology, cases: &[Case]) -> Vec<Outcome> {
             &format!("an out-of-range {} is refused", field.name),
             refused(m, &wrong),
         );
+        refusals.push(wrong);
     }
     push("a batch gives the same results as single calls", {
-        let batch = vec![typical.clone(), vec![], typical.clone()];
+        // Typical inputs, none, every case and every refusal above: numeric batches take
+        // another path through a WASM component (`assess-rows`) than mixed ones.
+        let mut batch = vec![typical.clone(), vec![], typical.clone()];
+        batch.extend(cases.iter().map(Case::inputs));
+        batch.extend(refusals.iter().cloned());
         match m.assess_batch(&batch) {
             Ok(results) => {
                 let singles: Result<Vec<_>, _> = batch.iter().map(|b| m.assess(b)).collect();

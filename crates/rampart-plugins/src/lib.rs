@@ -140,7 +140,11 @@ impl PluginHost {
         })?;
         let implementation = match (manifest.kind, manifest.runtime) {
             (PluginKind::RiskMethodology, Runtime::Wasm) => {
-                let r = self.wasm.load_risk_methodology(&manifest.id, &entry)?;
+                let r = self.wasm.load_risk_methodology(
+                    &manifest.id,
+                    &entry,
+                    manifest.contract_since(2),
+                )?;
                 Implementation::Risk(Arc::new(r))
             }
             (PluginKind::RiskMethodology, Runtime::Rhai) => {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The contract version this host implements (the version of the `rampart:plugin` WIT package).
-pub const CONTRACT_VERSION: &str = "1.1.0";
+pub const CONTRACT_VERSION: &str = "1.2.0";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -124,6 +124,12 @@ impl Manifest {
         check_contract(&self.contract)
     }
 
+    /// Whether the plugin was written for contract `1.minor` or later (a checked manifest has
+    /// the host's major version).
+    pub fn contract_since(&self, minor: u64) -> bool {
+        parse_contract(&self.contract).is_some_and(|(_, m)| m >= minor)
+    }
+
     pub fn entry_path(&self, dir: &Path) -> PathBuf {
         dir.join(&self.entry)
     }
@@ -132,18 +138,12 @@ impl Manifest {
 /// A plugin written for contract `major.minor.patch` runs here when the major versions are equal
 /// and the host's minor version is at least the plugin's.
 pub fn check_contract(version: &str) -> Result<(), String> {
-    let parse = |v: &str| -> Option<(u64, u64)> {
-        let mut parts = v.trim().split('.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next().unwrap_or("0").parse().ok()?;
-        Some((major, minor))
-    };
-    let Some((major, minor)) = parse(version) else {
+    let Some((major, minor)) = parse_contract(version) else {
         return Err(format!(
             "contract {version:?} is not a version like \"1.0.0\""
         ));
     };
-    let (host_major, host_minor) = parse(CONTRACT_VERSION).expect("host contract version");
+    let (host_major, host_minor) = parse_contract(CONTRACT_VERSION).expect("host contract version");
     if major != host_major || minor > host_minor {
         return Err(format!(
             "contract {version} does not match this engine's contract {CONTRACT_VERSION} \
@@ -151,6 +151,14 @@ pub fn check_contract(version: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The major and minor numbers of a contract version.
+fn parse_contract(v: &str) -> Option<(u64, u64)> {
+    let mut parts = v.trim().split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().unwrap_or("0").parse().ok()?;
+    Some((major, minor))
 }
 
 /// The content digest of a plugin: SHA-256 over its manifest, its entry and, for scripts, every

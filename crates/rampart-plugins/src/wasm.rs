@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, Instance, InstancePre, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -26,7 +26,19 @@ mod bindings {
     });
 }
 
+/// The functions of contracts 1.0 and 1.1 (without `assess-rows`), over the same types.
+mod core_bindings {
+    wasmtime::component::bindgen!({
+        path: "../../plugins/wit",
+        world: "risk-methodology-core",
+        with: {
+            "rampart:plugin/risk-types": super::bindings::rampart::plugin::risk_types,
+        },
+    });
+}
+
 use bindings::rampart::plugin::risk_types as wit;
+use core_bindings::{RiskMethodologyCore, RiskMethodologyCoreIndices};
 
 /// How often the ticker advances the epoch: the granularity of the CPU budget.
 const TICK: Duration = Duration::from_millis(10);
@@ -161,11 +173,13 @@ impl WasmHost {
     }
 
     /// Loads a risk methodology component: compiles (or takes from cache), type-checks its
-    /// exports against the contract, pre-instantiates, and calls `describe` once.
+    /// exports against the contract, pre-instantiates, and calls `describe` once. `rows`: the
+    /// plugin was written for contract 1.2 or later, so it must export `assess-rows`.
     pub fn load_risk_methodology(
         self: &Arc<Self>,
         plugin: &str,
         path: &Path,
+        rows: bool,
     ) -> Result<WasmRiskMethodology, PluginFailure> {
         let bytes = std::fs::read(path).map_err(|e| {
             PluginFailure::new(
@@ -184,23 +198,29 @@ impl WasmHost {
         let linker = self
             .linker()
             .map_err(|e| PluginFailure::new(plugin, Broke::Contract, e.to_string()))?;
-        let pre = linker
-            .instantiate_pre(&component)
-            .and_then(bindings::RiskMethodologyPre::new)
-            .map_err(|e| {
-                PluginFailure::new(
-                    plugin,
-                    Broke::Contract,
-                    format!("does not implement the risk-methodology world: {e:?}"),
-                )
-            })?;
+        let world = |e: wasmtime::Error| {
+            PluginFailure::new(
+                plugin,
+                Broke::Contract,
+                format!("does not implement the risk-methodology world: {e:?}"),
+            )
+        };
+        let pre = linker.instantiate_pre(&component).map_err(world)?;
+        let core = RiskMethodologyCoreIndices::new(&pre).map_err(world)?;
+        let rows = if rows {
+            Some(bindings::RiskMethodologyIndices::new(&pre).map_err(world)?)
+        } else {
+            None
+        };
         let mut loaded = WasmRiskMethodology {
             plugin: plugin.to_string(),
             host: self.clone(),
             pre,
+            core,
+            rows,
             methodology: placeholder(),
         };
-        let described = loaded.call(1, |r, s| r.call_describe(s))?;
+        let described = loaded.call_core(1, |r, s| r.call_describe(s))?;
         let methodology = Methodology::from(described);
         risk::check_methodology(&methodology)
             .map_err(|e| PluginFailure::new(plugin, Broke::Contract, e))?;
@@ -310,7 +330,10 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
 pub struct WasmRiskMethodology {
     plugin: String,
     host: Arc<WasmHost>,
-    pre: bindings::RiskMethodologyPre<Sandbox>,
+    pre: InstancePre<Sandbox>,
+    core: RiskMethodologyCoreIndices,
+    /// Contract 1.2's exports, `assess-rows` among them (None for a plugin built for 1.0/1.1).
+    rows: Option<bindings::RiskMethodologyIndices>,
     methodology: Methodology,
 }
 
@@ -319,7 +342,7 @@ impl WasmRiskMethodology {
     fn call<R>(
         &self,
         items: usize,
-        f: impl FnOnce(&bindings::RiskMethodology, &mut Store<Sandbox>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&Instance, &mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginFailure> {
         let budget = self.host.limits.budget(items);
         let mut store = self.host.store(budget);
@@ -328,6 +351,124 @@ impl WasmRiskMethodology {
             .instantiate(&mut store)
             .map_err(|e| self.failure(&store, e, budget))?;
         f(&instance, &mut store).map_err(|e| self.failure(&store, e, budget))
+    }
+
+    /// A call of one of the functions every contract version has.
+    fn call_core<R>(
+        &self,
+        items: usize,
+        f: impl FnOnce(&RiskMethodologyCore, &mut Store<Sandbox>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginFailure> {
+        self.call(items, |instance, store| {
+            let exports = self.core.load(&mut *store, instance)?;
+            f(&exports, store)
+        })
+    }
+
+    /// A batch through `assess-rows`, when the plugin has it and every input is a number; None
+    /// when it does not apply or the method declined.
+    fn assess_rows(
+        &self,
+        batch: &[Vec<Input>],
+    ) -> Result<Option<Vec<Result<Assessment, String>>>, PluginFailure> {
+        let Some(indices) = &self.rows else {
+            return Ok(None);
+        };
+        let Some((fields, values)) = columns(batch) else {
+            return Ok(None);
+        };
+        let answer = self.call(batch.len(), |instance, store| {
+            indices
+                .load(&mut *store, instance)?
+                .call_assess_rows(store, &fields, &values)
+        })?;
+        match answer {
+            Some(answer) => self.rows_checked(answer, batch.len()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Checks an `assess-rows` answer and turns it into assessments, as `assess` would give.
+    fn rows_checked(
+        &self,
+        answer: wit::AssessedRows,
+        rows: usize,
+    ) -> Result<Vec<Result<Assessment, String>>, PluginFailure> {
+        let broke = |broke, detail: String| PluginFailure::new(&self.plugin, broke, detail);
+        if answer.results.len() != rows {
+            return Err(broke(
+                Broke::Contract,
+                format!(
+                    "assess-rows returned {} results for {rows} rows",
+                    answer.results.len()
+                ),
+            ));
+        }
+        // A method may send its whole table of wordings; beyond that, one per row at most.
+        if answer.explanations.len() > rows.max(MAX_ROW_EXPLANATIONS) {
+            return Err(broke(
+                Broke::Output,
+                format!(
+                    "assess-rows returned {} explanations for {rows} rows",
+                    answer.explanations.len()
+                ),
+            ));
+        }
+        if let Some(e) = answer
+            .explanations
+            .iter()
+            .find(|e| e.len() > risk::MAX_EXPLANATION_BYTES)
+        {
+            return Err(broke(
+                Broke::Output,
+                format!("assess-rows: an explanation of {} bytes", e.len()),
+            ));
+        }
+        let levels = &self.methodology.levels;
+        answer
+            .results
+            .into_iter()
+            .map(|r| match r {
+                Ok(r) => {
+                    let level = levels.get(r.level as usize).ok_or_else(|| {
+                        broke(
+                            Broke::Contract,
+                            format!(
+                                "assess-rows: level {} is not one of the {} levels describe declared",
+                                r.level,
+                                levels.len()
+                            ),
+                        )
+                    })?;
+                    let explanation =
+                        answer.explanations.get(r.explanation as usize).ok_or_else(|| {
+                            broke(
+                                Broke::Contract,
+                                format!(
+                                    "assess-rows: explanation {} is not one of the {} returned",
+                                    r.explanation,
+                                    answer.explanations.len()
+                                ),
+                            )
+                        })?;
+                    if !r.score.is_finite() {
+                        return Err(broke(
+                            Broke::Contract,
+                            format!("assess-rows: score {} is not a finite number", r.score),
+                        ));
+                    }
+                    Ok(Ok(Assessment {
+                        score: r.score,
+                        level: level.name.clone(),
+                        acceptable: level.acceptable,
+                        explanation: explanation.clone(),
+                        metrics: vec![],
+                        exceedance_curve: vec![],
+                    }))
+                }
+                Err(message) => self.checked_error(message),
+            })
+            .collect()
     }
 
     fn failure(
@@ -350,14 +491,63 @@ impl WasmRiskMethodology {
                     .map_err(|(broke, e)| PluginFailure::new(&self.plugin, broke, e))?;
                 Ok(Ok(a))
             }
-            Err(message) if message.len() > risk::MAX_EXPLANATION_BYTES => Err(PluginFailure::new(
+            Err(message) => self.checked_error(message),
+        }
+    }
+
+    /// The method's own verdict on bad inputs, bounded like an explanation.
+    fn checked_error(&self, message: String) -> Result<Result<Assessment, String>, PluginFailure> {
+        if message.len() > risk::MAX_EXPLANATION_BYTES {
+            return Err(PluginFailure::new(
                 &self.plugin,
                 Broke::Output,
                 format!("an error message of {} bytes", message.len()),
-            )),
-            Err(message) => Ok(Err(message)),
+            ));
+        }
+        Ok(Err(message))
+    }
+}
+
+/// The most columns a row batch gets; a batch naming more fields goes through `assess-batch`.
+const MAX_ROW_FIELDS: usize = 64;
+/// The most explanations `assess-rows` may return for a small batch.
+const MAX_ROW_EXPLANATIONS: usize = 1024;
+
+/// A batch as `assess-rows` takes it: the field names in the order first seen, then the rows
+/// with NaN for a field an item leaves out. None when an input is not a finite number or an item
+/// names a field twice (so rows give exactly the inputs `assess` would see).
+fn columns(batch: &[Vec<Input>]) -> Option<(Vec<String>, Vec<f64>)> {
+    let mut fields: Vec<String> = Vec::new();
+    for input in batch.iter().flatten() {
+        match input.value {
+            risk::InputValue::Number(n) if n.is_finite() => {}
+            _ => return None,
+        }
+        if !fields.contains(&input.name) {
+            if fields.len() == MAX_ROW_FIELDS {
+                return None;
+            }
+            fields.push(input.name.clone());
         }
     }
+    let width = fields.len();
+    if width == 0 {
+        return None;
+    }
+    let mut values = vec![f64::NAN; batch.len() * width];
+    for (item, row) in batch.iter().zip(values.chunks_exact_mut(width)) {
+        for input in item {
+            let column = fields.iter().position(|f| *f == input.name)?;
+            let risk::InputValue::Number(n) = input.value else {
+                return None;
+            };
+            if !row[column].is_nan() {
+                return None;
+            }
+            row[column] = n;
+        }
+    }
+    Some((fields, values))
 }
 
 impl RiskMethodology for WasmRiskMethodology {
@@ -367,7 +557,7 @@ impl RiskMethodology for WasmRiskMethodology {
 
     fn assess(&self, inputs: &[Input]) -> Result<Result<Assessment, String>, PluginFailure> {
         let inputs: Vec<wit::Input> = inputs.iter().map(wit::Input::from).collect();
-        let r = self.call(1, |r, s| r.call_assess(s, &inputs))?;
+        let r = self.call_core(1, |r, s| r.call_assess(s, &inputs))?;
         self.checked(r)
     }
 
@@ -375,11 +565,14 @@ impl RiskMethodology for WasmRiskMethodology {
         &self,
         batch: &[Vec<Input>],
     ) -> Result<Vec<Result<Assessment, String>>, PluginFailure> {
+        if let Some(results) = self.assess_rows(batch)? {
+            return Ok(results);
+        }
         let wit_batch: Vec<Vec<wit::Input>> = batch
             .iter()
             .map(|b| b.iter().map(wit::Input::from).collect())
             .collect();
-        let results = self.call(batch.len(), |r, s| r.call_assess_batch(s, &wit_batch))?;
+        let results = self.call_core(batch.len(), |r, s| r.call_assess_batch(s, &wit_batch))?;
         if results.len() != batch.len() {
             return Err(PluginFailure::new(
                 &self.plugin,

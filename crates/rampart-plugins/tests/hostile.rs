@@ -207,3 +207,92 @@ fn a_component_of_the_wrong_world_is_refused_at_load() {
     let e = host().prepare(tmp.path()).err().unwrap().to_string();
     assert!(e.contains("plugin wrong-world broke the plugin contract: does not implement the framework-pack world"), "{e}");
 }
+
+/// A numeric batch goes through `assess-rows` (contract 1.2); the hostile component breaks that
+/// answer in the way the number `rows` chooses.
+#[test]
+fn hostile_row_answers_fail_alone() {
+    let plugin = host().prepare(&dir("hostile-wasm")).unwrap();
+    let method = plugin.risk_methodology().unwrap();
+    let batch = |rows: f64| {
+        vec![
+            vec![Input::number("x", 0.5), Input::number("rows", rows)],
+            vec![Input::number("x", 0.25)],
+            vec![Input::number("x", 7.0)],
+        ]
+    };
+    for (rows, broke, says) in [
+        (1.0, Broke::Contract, "level 7 is not one of the 1 levels"),
+        (
+            2.0,
+            Broke::Contract,
+            "explanation 99 is not one of the 1 returned",
+        ),
+        (
+            3.0,
+            Broke::Contract,
+            "assess-rows returned 2 results for 3 rows",
+        ),
+        (4.0, Broke::CpuBudget, "stopped after"),
+    ] {
+        let failure = method.assess_batch(&batch(rows)).expect_err(says);
+        assert_eq!(failure.plugin, "hostile-wasm");
+        assert_eq!(failure.broke, broke, "{failure}");
+        assert!(failure.to_string().contains(says), "{failure}");
+        // The next numeric batch is answered, and as single calls answer it.
+        let next = method.assess_batch(&batch(0.0)).unwrap();
+        let singles: Vec<_> = batch(0.0)
+            .iter()
+            .map(|i| method.assess(i).unwrap())
+            .collect();
+        assert_eq!(next, singles, "after rows = {rows}");
+        assert_eq!(next[0].as_ref().unwrap().explanation, "fine");
+        assert_eq!(next[2].as_ref().unwrap_err(), "x: 7 is outside 0..1");
+    }
+}
+
+/// A component built against contract 1.1 (no `assess-rows`) still runs, through `assess-batch`,
+/// and answers as the same method built against 1.2; a component that claims 1.2 without
+/// `assess-rows` is refused at load.
+#[test]
+fn a_component_built_for_contract_1_1_still_runs() {
+    let host = host();
+    let old = host.prepare(&dir("contract-1-1")).unwrap();
+    let new = host
+        .prepare(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/wasm-methodology"))
+        .expect("built? run `cargo xtask build-plugins`");
+    let (old, new) = (
+        old.risk_methodology().unwrap(),
+        new.risk_methodology().unwrap(),
+    );
+    let batch: Vec<Vec<Input>> = (0..30)
+        .map(|n| {
+            vec![
+                Input::number("likelihood", (n % 6) as f64),
+                Input::number("impact", (n / 6 % 5 + 1) as f64),
+            ]
+        })
+        .collect();
+    assert_eq!(
+        old.assess_batch(&batch).unwrap(),
+        new.assess_batch(&batch).unwrap()
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read_to_string(dir("contract-1-1").join("plugin.toml")).unwrap();
+    std::fs::write(
+        tmp.path().join("plugin.toml"),
+        manifest.replace("contract = \"1.1.0\"", "contract = \"1.2.0\""),
+    )
+    .unwrap();
+    std::fs::copy(
+        dir("contract-1-1").join("risk_iso27005_wasm.wasm"),
+        tmp.path().join("risk_iso27005_wasm.wasm"),
+    )
+    .unwrap();
+    let e = host.prepare(tmp.path()).err().unwrap().to_string();
+    assert!(
+        e.contains("does not implement the risk-methodology world") && e.contains("assess-rows"),
+        "{e}"
+    );
+}

@@ -3,8 +3,10 @@
 //! `plugins/risk-iso27005`, which the conformance tests check case by case.
 
 use rampart_sdk::risk::{
-    Assessment, FieldKind, Guest, Input, InputField, Methodology, RiskLevel, ScaleStep,
+    AssessedRows, Assessment, FieldKind, Guest, Input, InputField, Methodology, RiskLevel,
+    RowAssessment, ScaleStep,
 };
+use rampart_sdk::{Rows, row_scale};
 
 const LIKELIHOOD: [&str; 5] = [
     "unlikely",
@@ -38,6 +40,12 @@ const MATRIX: [[usize; 5]; 5] = [
 ];
 
 struct Iso27005;
+
+/// The cell of the matrix (row by row) and the index of its level, for steps 1..=5.
+fn cell(likelihood: i64, impact: i64) -> (usize, usize) {
+    let (l, i) = (likelihood as usize - 1, impact as usize - 1);
+    (l * 5 + i, MATRIX[l][i])
+}
 
 /// The explanation of each cell, row by row (likelihood, then impact).
 static EXPLANATIONS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
@@ -114,9 +122,9 @@ impl Guest for Iso27005 {
     }
 
     fn assess(inputs: Vec<Input>) -> Result<Assessment, String> {
-        let likelihood = rampart_sdk::scale(&inputs, "likelihood", 1, 5)? as usize;
-        let impact = rampart_sdk::scale(&inputs, "impact", 1, 5)? as usize;
-        let index = MATRIX[likelihood - 1][impact - 1];
+        let likelihood = rampart_sdk::scale(&inputs, "likelihood", 1, 5)?;
+        let impact = rampart_sdk::scale(&inputs, "impact", 1, 5)?;
+        let (cell, index) = cell(likelihood, impact);
         let (level, _, acceptable) = LEVELS[index];
         Ok(Assessment {
             score: (index + 1) as f64,
@@ -124,7 +132,7 @@ impl Guest for Iso27005 {
             acceptable,
             // The 25 explanations are worded once: formatting one per assessment cost about a
             // fifth of a batch.
-            explanation: EXPLANATIONS[(likelihood - 1) * 5 + impact - 1].clone(),
+            explanation: EXPLANATIONS[cell].clone(),
             metrics: vec![],
             exceedance_curve: vec![],
         })
@@ -132,6 +140,28 @@ impl Guest for Iso27005 {
 
     fn assess_batch(batch: Vec<Vec<Input>>) -> Vec<Result<Assessment, String>> {
         rampart_sdk::each(batch, Self::assess)
+    }
+
+    fn assess_rows(fields: Vec<String>, values: Vec<f64>) -> Option<AssessedRows> {
+        let rows = Rows::new(&fields, &values);
+        let (l, i) = (rows.column("likelihood"), rows.column("impact"));
+        let results = rows
+            .iter()
+            .map(|row| {
+                let likelihood = row_scale(row, l, "likelihood", 1, 5)?;
+                let impact = row_scale(row, i, "impact", 1, 5)?;
+                let (cell, index) = cell(likelihood, impact);
+                Ok(RowAssessment {
+                    score: (index + 1) as f64,
+                    level: index as u32,
+                    explanation: cell as u32,
+                })
+            })
+            .collect();
+        Some(AssessedRows {
+            explanations: EXPLANATIONS.clone(),
+            results,
+        })
     }
 }
 

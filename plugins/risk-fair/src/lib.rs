@@ -11,7 +11,7 @@ pub mod pert;
 pub mod simulation;
 
 use rampart_sdk::risk::{
-    Assessment, ExceedancePoint, FieldKind, Guest, Input, InputField, Methodology, Metric, NumberRange, RiskLevel,
+    AssessedRows, Assessment, ExceedancePoint, FieldKind, Guest, Input, InputField, Methodology, Metric, NumberRange, RiskLevel,
 };
 
 use simulation::{Scenario, simulate};
@@ -139,6 +139,12 @@ impl Guest for Fair {
 
     fn assess_batch(batch: Vec<Vec<Input>>) -> Vec<Result<Assessment, String>> {
         rampart_sdk::each(batch, Self::assess)
+    }
+
+    /// FAIR's inputs are estimates and its assessments carry metrics and a curve: rows do not
+    /// fit, so the host uses `assess-batch`.
+    fn assess_rows(_fields: Vec<String>, _values: Vec<f64>) -> Option<AssessedRows> {
+        None
     }
 }
 

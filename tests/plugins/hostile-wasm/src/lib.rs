@@ -2,7 +2,7 @@
 //! recurse without end, allocate without end, return a huge result, panic, or break the
 //! contract. The host must fail that call, name the plugin, and serve the next one.
 
-use rampart_sdk::risk::{Assessment, FieldKind, Guest, Input, InputField, InputValue, Methodology, NumberRange, RiskLevel};
+use rampart_sdk::risk::{AssessedRows, Assessment, FieldKind, Guest, Input, InputField, InputValue, Methodology, NumberRange, RiskLevel};
 
 struct Hostile;
 
@@ -70,6 +70,29 @@ impl Guest for Hostile {
 
     fn assess_batch(batch: Vec<Vec<Input>>) -> Vec<Result<Assessment, String>> {
         rampart_sdk::each(batch, Self::assess)
+    }
+
+    /// Rows carry numbers only, so the misbehaviour is chosen by a number, `rows`, in the first
+    /// row: 1 a level describe did not declare, 2 an explanation that is not in the list, 3 one
+    /// result too few, 4 loop forever; anything else answers like `assess`.
+    fn assess_rows(fields: Vec<String>, values: Vec<f64>) -> Option<AssessedRows> {
+        let rows = rampart_sdk::Rows::new(&fields, &values);
+        let column = rows.column("rows");
+        let chosen = rows.iter().next().and_then(|r| column.map(|c| r[c])).unwrap_or(0.0);
+        let mut answer = rampart_sdk::rows_by_assess(&fields, &values, Self::describe, Self::assess)?;
+        let first = answer.results.first_mut().and_then(|r| r.as_mut().ok());
+        match (chosen as u32, first) {
+            (1, Some(r)) => r.level = 7,
+            (2, Some(r)) => r.explanation = 99,
+            (3, _) => {
+                answer.results.pop();
+            }
+            (4, _) => loop {
+                std::hint::black_box(&answer);
+            },
+            _ => {}
+        }
+        Some(answer)
     }
 }
 
