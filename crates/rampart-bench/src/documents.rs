@@ -14,7 +14,7 @@ use rampart_proto::v1 as pb;
 use rampart_proto::v1::document_service_client::DocumentServiceClient;
 use tonic::transport::Channel;
 
-use crate::{ms, peak_rss_mib, percentile, req};
+use crate::{ms, peak_rss_mib, percentile, req, reset_peak_rss, rss_mib};
 
 const WRITERS: usize = 16;
 const WRITE_SECONDS: u64 = 10;
@@ -168,8 +168,10 @@ pub async fn run() -> anyhow::Result<()> {
     }
     diffs.sort();
 
-    // 50 MB up and down, and the server's peak RSS around it.
-    let rss_before = peak_rss_mib(running.pid)?;
+    // 50 MB up and down, and the server's peak RSS around it: the peak is reset first, or an
+    // earlier phase's peak (the concurrent writers) would hide the transfer's.
+    reset_peak_rss(running.pid)?;
+    let rss_before = rss_mib(running.pid)?;
     let d = c
         .get_document(req(
             pb::GetDocumentRequest {
@@ -270,7 +272,7 @@ pub async fn run() -> anyhow::Result<()> {
         download_time.as_secs_f64()
     );
     println!(
-        "| server peak RSS before / after the 50 MB transfer | {rss_before:.1} / {rss_after:.1} MiB (+{:.1} MiB) |",
+        "| server RSS before / peak RSS during the 50 MB transfer | {rss_before:.1} / {rss_after:.1} MiB (+{:.1} MiB) |",
         rss_after - rss_before
     );
     Ok(())

@@ -43,11 +43,26 @@ impl Drop for Server {
 }
 
 pub(crate) fn peak_rss_mib(pid: u32) -> anyhow::Result<f64> {
+    status_mib(pid, "VmHWM:")
+}
+
+/// The server's resident memory now (VmRSS).
+pub(crate) fn rss_mib(pid: u32) -> anyhow::Result<f64> {
+    status_mib(pid, "VmRSS:")
+}
+
+/// Resets the server's peak RSS to its current RSS (Linux `clear_refs` 5), so that the next
+/// [`peak_rss_mib`] is the peak of what follows, not of an earlier phase.
+pub(crate) fn reset_peak_rss(pid: u32) -> anyhow::Result<()> {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").context("reset the peak RSS")
+}
+
+fn status_mib(pid: u32, field: &str) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kb: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .context("no VmHWM in /proc")?
+        .find_map(|l| l.strip_prefix(field))
+        .with_context(|| format!("no {field} in /proc"))?
         .trim()
         .trim_end_matches("kB")
         .trim()
