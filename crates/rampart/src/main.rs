@@ -21,6 +21,12 @@ mod training;
 
 use clap::Parser;
 
+// glibc's malloc spent about a third of the server's CPU under concurrent document writes
+// (perf: `_int_malloc`, `malloc_consolidate`, `unlink_chunk`); jemalloc is also what SurrealDB
+// builds its own server with on Linux. docs/benchmarks.md has the figures.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() {
     // `rampart document list | head`: Rust ignores SIGPIPE, so printing to a closed pipe panics.
