@@ -171,11 +171,78 @@ fn version_key(document: &str, number: u32) -> String {
 
 /// The document row: everything but the versions, which have rows of their own.
 fn document_row(doc: &Document) -> Value {
-    let mut v = content(doc);
-    if let Some(obj) = v.as_object_mut() {
-        obj.remove("versions");
+    content(&Row::from(doc))
+}
+
+/// A document's own fields, borrowed, serialised as `Document` serialises them: writing the
+/// row of a document with hundreds of versions does not serialise them all only to drop them.
+/// The test `the_row_is_the_document_without_its_versions` keeps the two in step.
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    kind: &'a rampart_domain::document::DocumentKind,
+    title: &'a str,
+    owner: &'a str,
+    classification: &'a str,
+    requirements: &'a [String],
+    reviewers: &'a [String],
+    approvers: &'a [String],
+    quorum: u32,
+    distribution: &'a rampart_domain::document::Distribution,
+    review_period_months: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retention: &'a Option<rampart_domain::document::Retention>,
+    legal_hold: bool,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    last_reviewed_at: &'a str,
+    revision: u64,
+    created_at: &'a str,
+    updated_at: &'a str,
+}
+
+impl<'a> From<&'a Document> for Row<'a> {
+    fn from(d: &'a Document) -> Self {
+        // Destructured, so a field added to `Document` does not compile until it is placed.
+        let Document {
+            id,
+            kind,
+            title,
+            owner,
+            classification,
+            requirements,
+            reviewers,
+            approvers,
+            quorum,
+            distribution,
+            review_period_months,
+            retention,
+            legal_hold,
+            last_reviewed_at,
+            versions: _,
+            revision,
+            created_at,
+            updated_at,
+        } = d;
+        Row {
+            id,
+            kind,
+            title,
+            owner,
+            classification,
+            requirements,
+            reviewers,
+            approvers,
+            quorum: *quorum,
+            distribution,
+            review_period_months: *review_period_months,
+            retention,
+            legal_hold: *legal_hold,
+            last_reviewed_at,
+            revision: *revision,
+            created_at,
+            updated_at,
+        }
     }
-    v
 }
 
 fn version_row(document: &str, v: &VersionState) -> Value {
@@ -186,12 +253,19 @@ fn version_row(document: &str, v: &VersionState) -> Value {
     row
 }
 
-/// Writes the rows of the versions that are new or changed since `before`.
-fn put_versions(change: &mut Change, before: Option<&Document>, doc: &Document) {
-    let changed: Vec<Value> = doc
+/// Writes the rows of the versions that are new or changed since `before`, and returns the
+/// document's audit state: its row and those versions. A version's state is committed when it
+/// is written and each time it changes, so the chain commits to every version's content hash
+/// without digesting the whole history on every change (which made a revision's cost grow with
+/// the number of versions).
+fn put_versions(change: &mut Change, before: Option<&Document>, doc: &Document) -> Value {
+    let changed: Vec<&VersionState> = doc
         .versions
         .iter()
         .filter(|v| before.and_then(|b| b.version(v.number)) != Some(*v))
+        .collect();
+    let rows: Vec<Value> = changed
+        .iter()
         .map(|v| {
             json!({
                 "key": version_key(&doc.id, v.number),
@@ -199,13 +273,17 @@ fn put_versions(change: &mut Change, before: Option<&Document>, doc: &Document) 
             })
         })
         .collect();
-    if changed.is_empty() {
-        return;
+    let audited = json!({
+        "document": document_row(doc),
+        "versions": changed.iter().map(|v| state(v)).collect::<Vec<_>>(),
+    });
+    if !rows.is_empty() {
+        change.push(
+            "FOR $ver_v IN $ver_rows { UPSERT type::record('document_version', $ver_v.key) CONTENT $ver_v.row RETURN NONE; };",
+            vars([("ver_rows", Value::Array(rows))]),
+        );
     }
-    change.push(
-        "FOR $ver_v IN $ver_rows { UPSERT type::record('document_version', $ver_v.key) CONTENT $ver_v.row RETURN NONE; };",
-        vars([("ver_rows", Value::Array(changed))]),
-    );
+    audited
 }
 
 pub fn create(change: &mut Change, actor: &str, doc: &Document) {
@@ -217,18 +295,18 @@ pub fn create(change: &mut Change, actor: &str, doc: &Document) {
         document_row(doc),
         &format!("document {}", doc.id),
     );
-    put_versions(change, None, doc);
+    let audited = put_versions(change, None, doc);
     change.record(
         actor,
         "document.create",
         format!("document:{}", doc.id),
-        state(doc),
+        audited,
     );
 }
 
 /// Replaces a document at the revision the caller read and writes the versions that changed
-/// since `before` (the document as loaded). The audit event commits to the whole new state,
-/// which holds every version's content hash.
+/// since `before` (the document as loaded). The audit event commits to the new document row
+/// and the versions written (see `put_versions`).
 pub fn update(
     change: &mut Change,
     actor: &str,
@@ -259,8 +337,8 @@ pub fn update_as(
         document_row(doc),
         &format!("document {}", doc.id),
     );
-    put_versions(change, Some(before), doc);
-    change.record(actor, operation, format!("document:{}", doc.id), state(doc));
+    let audited = put_versions(change, Some(before), doc);
+    change.record(actor, operation, format!("document:{}", doc.id), audited);
 }
 
 /// Stores the text of a new version. It is never updated again, only destroyed at disposal.
@@ -644,4 +722,92 @@ async fn check_attachment(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rampart_domain::document::{DocumentFields, DocumentKind};
+
+    use super::*;
+
+    fn revised(times: u32) -> Document {
+        let fields = DocumentFields {
+            kind: "policy".into(),
+            title: "Access control".into(),
+            owner: "maria".into(),
+            classification: "internal".into(),
+            approvers: vec!["ann".into()],
+            ..Default::default()
+        };
+        let mut doc = Document::new(
+            "ac".into(),
+            fields.validate().unwrap(),
+            "2026-01-01T00:00:00Z",
+        );
+        assert_eq!(doc.kind, DocumentKind::Policy);
+        for n in 0..times {
+            doc.revise(
+                "bob",
+                "2026-01-02T00:00:00Z",
+                "note",
+                format!("h{n}"),
+                1,
+                vec![],
+            )
+            .unwrap();
+        }
+        doc
+    }
+
+    /// A revision's audit state is the document row and the versions it wrote (the superseded
+    /// draft and the new one), however long the history is: its cost does not grow with it.
+    #[test]
+    fn a_revision_audits_the_row_and_the_versions_it_wrote() {
+        for history in [1, 50] {
+            let before = revised(history);
+            let mut doc = before.clone();
+            doc.revise(
+                "bob",
+                "2026-01-03T00:00:00Z",
+                "again",
+                "new".into(),
+                1,
+                vec![],
+            )
+            .unwrap();
+            let mut change = Change::new();
+            update(&mut change, "user:bob", "document.revise", &before, &doc, 1);
+            let state = &change.drafts[0].state;
+            let versions = state["versions"].as_array().unwrap();
+            let numbers: Vec<u64> = versions
+                .iter()
+                .map(|v| v["number"].as_u64().unwrap())
+                .collect();
+            assert_eq!(numbers, [history as u64, history as u64 + 1]);
+            assert_eq!(versions[1]["content_hash"], "new");
+            assert_eq!(versions[0]["status"], "superseded");
+            assert_eq!(state["document"]["title"], "Access control");
+            assert!(state["document"].get("versions").is_none());
+        }
+    }
+
+    #[test]
+    fn the_row_is_the_document_without_its_versions() {
+        let mut doc = revised(3);
+        for legal_hold in [false, true] {
+            doc.legal_hold = legal_hold;
+            doc.last_reviewed_at = if legal_hold {
+                "2026-02-01".into()
+            } else {
+                String::new()
+            };
+            doc.retention = legal_hold.then_some(rampart_domain::document::Retention {
+                period_months: 36,
+                method: rampart_domain::document::DispositionMethod::Shred,
+            });
+            let mut whole = content(&doc);
+            whole.as_object_mut().unwrap().remove("versions");
+            assert_eq!(document_row(&doc), whole);
+        }
+    }
 }
