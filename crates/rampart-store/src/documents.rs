@@ -275,7 +275,7 @@ fn put_versions(change: &mut Change, before: Option<&Document>, doc: &Document) 
         .collect();
     let audited = json!({
         "document": document_row(doc),
-        "versions": changed.iter().map(|v| state(v)).collect::<Vec<_>>(),
+        "versions": changed.iter().map(state).collect::<Vec<_>>(),
     });
     if !rows.is_empty() {
         change.push(
