@@ -1083,3 +1083,76 @@ async fn a_document_a_loaded_framework_makes_mandatory_is_always_required() {
     // The same low-value document with no such requirement is not worth writing.
     assert_eq!(advise("", "Our scope").await.recommendation, "do-not-write");
 }
+
+/// A revision answers with the versions it touched and the published one, not the history
+/// (its cost must not grow with the number of versions); GetDocument still has every version,
+/// and the published version and review date stay right in the short answer.
+#[tokio::test]
+async fn a_revision_answers_with_what_it_touched_and_the_published_version() {
+    let server = Server::memory();
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    let d = maria
+        .documents()
+        .create_document(maria.req(pb::CreateDocumentRequest {
+            id: "isp".into(),
+            fields: Some(fields("maria", &["bob"], 1)),
+            content: "Policy".into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = maria
+        .documents()
+        .submit_document(maria.req(step("isp", 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = approve(&bob, "isp", 1, d.revision).await;
+    let mut d = maria
+        .documents()
+        .publish_document(maria.req(step("isp", 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let review_due = d.next_review_due.clone();
+    for n in 2..=5u32 {
+        d = maria
+            .documents()
+            .revise_document(maria.req(pb::ReviseDocumentRequest {
+                id: "isp".into(),
+                expected_revision: d.revision,
+                content: format!("Policy, draft {n}"),
+                change_note: format!("draft {n}"),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let numbers: Vec<u32> = d.versions.iter().map(|v| v.number).collect();
+        // The published v1, the draft this revision superseded (none after the first), the new one.
+        let expected: Vec<u32> = if n == 2 { vec![1, 2] } else { vec![1, n - 1, n] };
+        assert_eq!(numbers, expected, "revision {n}");
+        assert_eq!(version_status(&d, 1), "published");
+        assert_eq!(version_status(&d, n), "draft");
+        if n > 2 {
+            assert_eq!(version_status(&d, n - 1), "superseded");
+        }
+        assert_eq!(d.latest_version, n);
+        assert_eq!(d.published_version, 1);
+        assert_eq!(d.next_review_due, review_due);
+    }
+    let whole = maria
+        .documents()
+        .get_document(maria.req(pb::GetDocumentRequest {
+            id: "isp".into(),
+            version: 0,
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .document
+        .unwrap();
+    let numbers: Vec<u32> = whole.versions.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, [1, 2, 3, 4, 5]);
+    assert_eq!(whole.revision, d.revision);
+}

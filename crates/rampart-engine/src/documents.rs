@@ -151,10 +151,7 @@ impl Engine {
     }
 
     async fn load_document(&self, db: &Database, id: &str) -> Result<Document, EngineError> {
-        let id = id.trim();
-        if id.is_empty() {
-            return Err(Invalid::new("id", "is required").into());
-        }
+        let id = required_id(id)?;
         store::get(db, id)
             .await?
             .ok_or_else(|| EngineError::NotFound(format!("document {id}")))
@@ -534,7 +531,13 @@ impl Engine {
         change_note: &str,
     ) -> Result<DocumentView, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
-        let mut doc = self.load_document(&db, id).await?;
+        // Only the newest and the published version: a revision touches the newest, and its
+        // answer carries those (not the history, which made each revision of a long-lived
+        // document cost more than the one before).
+        let id = required_id(id)?;
+        let mut doc = store::get_for_revision(&db, id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("document {id}")))?;
         let before = doc.clone();
         let scheme = get_scheme(&db).await?.map(|s| s.scheme());
         self.authorize(
@@ -1392,4 +1395,13 @@ impl Engine {
             EngineError::Internal(format!("attachment {attachment} lacks chunk {n}"))
         })
     }
+}
+
+/// A document id from a request, trimmed; INVALID_ARGUMENT when empty.
+fn required_id(id: &str) -> Result<&str, EngineError> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(Invalid::new("id", "is required").into());
+    }
+    Ok(id)
 }

@@ -35,6 +35,29 @@ pub async fn get(db: &Database, id: &str) -> Result<Option<Document>, StoreError
     doc.map(|d| assemble(d, versions)).transpose()
 }
 
+/// A document with only the versions a revision needs: the newest and the published one (in
+/// number order, once each). Two index lookups whatever the length of the history. Not a whole
+/// document: only for a change that touches the newest version and answers with these.
+pub async fn get_for_revision(db: &Database, id: &str) -> Result<Option<Document>, StoreError> {
+    let mut rows = db
+        .rows_of_each(
+            "SELECT * FROM type::record('document', $id); \
+             SELECT * FROM document_version WHERE document = $id ORDER BY number DESC LIMIT 1; \
+             SELECT * FROM document_version WHERE document = $id AND status = 'published';",
+            vars([("id", Value::from(id))]),
+            3,
+        )
+        .await?;
+    let published = rows.pop().unwrap_or_default();
+    let newest = rows.pop().unwrap_or_default();
+    let doc = rows.pop().unwrap_or_default().into_iter().next();
+    let number = |v: &Value| v.get("number").and_then(Value::as_u64).unwrap_or(0);
+    let mut versions: Vec<Value> = published.into_iter().chain(newest).collect();
+    versions.sort_by_key(number);
+    versions.dedup_by_key(|v| number(v));
+    doc.map(|d| assemble(d, versions)).transpose()
+}
+
 /// A document with what reading it needs besides: the classification scheme and the retention
 /// schedule, in one round trip.
 pub async fn get_with_context(

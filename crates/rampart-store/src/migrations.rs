@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -358,12 +358,19 @@ DEFINE FIELD IF NOT EXISTS data ON course TYPE string;
 DEFINE FIELD IF NOT EXISTS revision ON course TYPE int;
 "#;
 
+// A document's published version found without reading its whole history (a revision reads
+// only the newest and the published one).
+const ORGANISATION_V8: &str = r#"
+DEFINE INDEX IF NOT EXISTS document_version_status ON document_version FIELDS document, status;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
     match schema {
         Schema::System => vec![
             format!("{COMMON}{SYSTEM_V1}"),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),
@@ -379,6 +386,7 @@ fn migrations(schema: Schema) -> Vec<String> {
             ORGANISATION_V5.to_string(),
             ORGANISATION_V6.to_string(),
             ORGANISATION_V7.to_string(),
+            ORGANISATION_V8.to_string(),
         ],
     }
 }
