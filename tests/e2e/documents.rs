@@ -47,6 +47,34 @@ async fn approve(c: &Client, id: &str, v: u32, rev: u64) -> pb::Document {
         .into_inner()
 }
 
+/// A new document `id` by Maria, approved by Bob and published as version 1.
+async fn published(maria: &Client, bob: &Client, id: &str, f: pb::DocumentFields) -> pb::Document {
+    let d = maria
+        .documents()
+        .create_document(maria.req(pb::CreateDocumentRequest {
+            id: id.into(),
+            fields: Some(f),
+            content: "Policy".into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = maria
+        .documents()
+        .submit_document(maria.req(step(id, 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = approve(bob, id, 1, d.revision).await;
+    maria
+        .documents()
+        .publish_document(maria.req(step(id, 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 #[tokio::test]
 async fn a_document_from_draft_to_disposal() {
     let server = Server::memory();
@@ -825,30 +853,7 @@ async fn reviews_fall_due_a_period_after_publication_and_a_review_moves_the_date
     let (maria, bob, _dana) = organisation(&server, "acme").await;
     let mut f = fields("maria", &["bob"], 1);
     f.review_period_months = 12;
-    let d = maria
-        .documents()
-        .create_document(maria.req(pb::CreateDocumentRequest {
-            id: "isp".into(),
-            fields: Some(f),
-            content: "Policy".into(),
-            change_note: String::new(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    let d = maria
-        .documents()
-        .submit_document(maria.req(step("isp", 1, d.revision)))
-        .await
-        .unwrap()
-        .into_inner();
-    let d = approve(&bob, "isp", 1, d.revision).await;
-    let d = maria
-        .documents()
-        .publish_document(maria.req(step("isp", 1, d.revision)))
-        .await
-        .unwrap()
-        .into_inner();
+    let d = published(&maria, &bob, "isp", f).await;
     let published = d.versions[0].published_at.clone();
     let year: i32 = published[..4].parse().unwrap();
     let shifted = |years: i32, month_day: &str| format!("{}-{month_day}", year + years);
@@ -1091,30 +1096,7 @@ async fn a_document_a_loaded_framework_makes_mandatory_is_always_required() {
 async fn a_revision_answers_with_what_it_touched_and_the_published_version() {
     let server = Server::memory();
     let (maria, bob, _dana) = organisation(&server, "acme").await;
-    let d = maria
-        .documents()
-        .create_document(maria.req(pb::CreateDocumentRequest {
-            id: "isp".into(),
-            fields: Some(fields("maria", &["bob"], 1)),
-            content: "Policy".into(),
-            change_note: String::new(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    let d = maria
-        .documents()
-        .submit_document(maria.req(step("isp", 1, d.revision)))
-        .await
-        .unwrap()
-        .into_inner();
-    let d = approve(&bob, "isp", 1, d.revision).await;
-    let mut d = maria
-        .documents()
-        .publish_document(maria.req(step("isp", 1, d.revision)))
-        .await
-        .unwrap()
-        .into_inner();
+    let mut d = published(&maria, &bob, "isp", fields("maria", &["bob"], 1)).await;
     let review_due = d.next_review_due.clone();
     for n in 2..=5u32 {
         d = maria
@@ -1130,7 +1112,11 @@ async fn a_revision_answers_with_what_it_touched_and_the_published_version() {
             .into_inner();
         let numbers: Vec<u32> = d.versions.iter().map(|v| v.number).collect();
         // The published v1, the draft this revision superseded (none after the first), the new one.
-        let expected: Vec<u32> = if n == 2 { vec![1, 2] } else { vec![1, n - 1, n] };
+        let expected: Vec<u32> = if n == 2 {
+            vec![1, 2]
+        } else {
+            vec![1, n - 1, n]
+        };
         assert_eq!(numbers, expected, "revision {n}");
         assert_eq!(version_status(&d, 1), "published");
         assert_eq!(version_status(&d, n), "draft");
