@@ -124,17 +124,7 @@ async fn an_exported_organisation_answers_the_same_queries_on_another_server() {
             evidence.to_str().unwrap(),
         ],
     );
-    let doc = maria
-        .documents()
-        .get_document(maria.req(pb::GetDocumentRequest {
-            id: "backup-procedure".into(),
-            version: 0,
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .document
-        .unwrap();
+    let doc = maria.document("backup-procedure").await;
     let (version, attachment) = doc
         .versions
         .iter()

@@ -6,7 +6,7 @@ use rampart_proto::v1 as pb;
 use sha2::{Digest, Sha256};
 use tonic::Code;
 
-use crate::harness::{Client, Server, add_user, organisation, policies, step};
+use crate::harness::{Client, Server, add_user, organisation, policies, publish_new, step};
 
 fn fields(owner: &str, approvers: &[&str], quorum: u32) -> pb::DocumentFields {
     pb::DocumentFields {
@@ -42,34 +42,6 @@ fn version_status(d: &pb::Document, n: u32) -> String {
 async fn approve(c: &Client, id: &str, v: u32, rev: u64) -> pb::Document {
     c.documents()
         .approve_document(c.req(step(id, v, rev)))
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-/// A new document `id` by Maria, approved by Bob and published as version 1.
-async fn published(maria: &Client, bob: &Client, id: &str, f: pb::DocumentFields) -> pb::Document {
-    let d = maria
-        .documents()
-        .create_document(maria.req(pb::CreateDocumentRequest {
-            id: id.into(),
-            fields: Some(f),
-            content: "Policy".into(),
-            change_note: String::new(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    let d = maria
-        .documents()
-        .submit_document(maria.req(step(id, 1, d.revision)))
-        .await
-        .unwrap()
-        .into_inner();
-    let d = approve(bob, id, 1, d.revision).await;
-    maria
-        .documents()
-        .publish_document(maria.req(step(id, 1, d.revision)))
         .await
         .unwrap()
         .into_inner()
@@ -543,17 +515,8 @@ async fn concurrent_edits_of_one_draft_one_wins_the_other_is_aborted() {
     assert_eq!(ok.len(), 1, "exactly one edit wins");
     let e = err.into_iter().next().unwrap().unwrap_err();
     assert_eq!(e.code(), Code::Aborted, "{e:?}");
-    let now = maria
-        .documents()
-        .get_document(maria.req(pb::GetDocumentRequest {
-            id: "backup".into(),
-            version: 0,
-        }))
-        .await
-        .unwrap()
-        .into_inner();
     assert_eq!(
-        now.document.unwrap().latest_version,
+        maria.document("backup").await.latest_version,
         2,
         "no lost update, no extra version"
     );
@@ -637,17 +600,7 @@ async fn attachments_over_the_limit_or_lying_about_their_size_store_nothing() {
     assert_eq!(e.code(), Code::InvalidArgument);
     let v = verify(&maria).await;
     assert_eq!((v.attachments, v.orphan_chunks), (0, 0), "{v:?}");
-    let same = maria
-        .documents()
-        .get_document(maria.req(pb::GetDocumentRequest {
-            id: "network".into(),
-            version: 0,
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .document
-        .unwrap();
+    let same = maria.document("network").await;
     assert_eq!(
         same.revision, d.revision,
         "a refused upload changes nothing"
@@ -853,7 +806,7 @@ async fn reviews_fall_due_a_period_after_publication_and_a_review_moves_the_date
     let (maria, bob, _dana) = organisation(&server, "acme").await;
     let mut f = fields("maria", &["bob"], 1);
     f.review_period_months = 12;
-    let d = published(&maria, &bob, "isp", f).await;
+    let d = publish_new(&maria, &bob, "isp", f, "Policy").await;
     let published = d.versions[0].published_at.clone();
     let year: i32 = published[..4].parse().unwrap();
     let shifted = |years: i32, month_day: &str| format!("{}-{month_day}", year + years);
@@ -1096,7 +1049,7 @@ async fn a_document_a_loaded_framework_makes_mandatory_is_always_required() {
 async fn a_revision_answers_with_what_it_touched_and_the_published_version() {
     let server = Server::memory();
     let (maria, bob, _dana) = organisation(&server, "acme").await;
-    let mut d = published(&maria, &bob, "isp", fields("maria", &["bob"], 1)).await;
+    let mut d = publish_new(&maria, &bob, "isp", fields("maria", &["bob"], 1), "Policy").await;
     let review_due = d.next_review_due.clone();
     for n in 2..=5u32 {
         d = maria
@@ -1127,17 +1080,7 @@ async fn a_revision_answers_with_what_it_touched_and_the_published_version() {
         assert_eq!(d.published_version, 1);
         assert_eq!(d.next_review_due, review_due);
     }
-    let whole = maria
-        .documents()
-        .get_document(maria.req(pb::GetDocumentRequest {
-            id: "isp".into(),
-            version: 0,
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .document
-        .unwrap();
+    let whole = maria.document("isp").await;
     let numbers: Vec<u32> = whole.versions.iter().map(|v| v.number).collect();
     assert_eq!(numbers, [1, 2, 3, 4, 5]);
     assert_eq!(whole.revision, d.revision);

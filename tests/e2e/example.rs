@@ -217,17 +217,7 @@ async fn the_example_organisation_is_checked_against_iso27001_and_a_fixed_gap_di
 
     // Raj approves the methodology and Maria publishes it: the 6.1.2 gap closes.
     let raj = server.client(&token("raj"), "").await;
-    let d = maria
-        .documents()
-        .get_document(maria.req(pb::GetDocumentRequest {
-            id: "risk-methodology".into(),
-            version: 0,
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .document
-        .unwrap();
+    let d = maria.document("risk-methodology").await;
     let step = |revision: u64| pb::DocumentStepRequest {
         id: "risk-methodology".into(),
         version: 1,

@@ -51,19 +51,6 @@ async fn create(c: &Client, req: pb::CreateDocumentRequest) -> pb::Document {
         .into_inner()
 }
 
-async fn get(c: &Client, id: &str) -> pb::Document {
-    c.documents()
-        .get_document(c.req(pb::GetDocumentRequest {
-            id: id.into(),
-            version: 0,
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .document
-        .unwrap()
-}
-
 async fn check(c: &Client, framework: &str) -> pb::Readiness {
     c.frameworks()
         .check_framework(c.req(pb::CheckFrameworkRequest {
@@ -267,7 +254,7 @@ async fn iso27001_is_installed_and_checked_and_a_fixed_gap_disappears() {
     assert!(!dry.applied);
     assert_eq!(dry.moved[0].to, ["iso27001:A.8.13"]);
     assert_eq!(
-        get(&maria, "backup").await.requirements,
+        maria.document("backup").await.requirements,
         ["iso27001:A.12.3.1", "iso27001:5.2"]
     );
     let done = maria
@@ -278,7 +265,7 @@ async fn iso27001_is_installed_and_checked_and_a_fixed_gap_disappears() {
         .into_inner();
     assert!(done.applied);
     assert_eq!(
-        get(&maria, "backup").await.requirements,
+        maria.document("backup").await.requirements,
         ["iso27001:A.8.13", "iso27001:5.2"]
     );
 }
@@ -343,7 +330,7 @@ async fn an_upgrade_keeps_every_link_and_asks_about_a_renumbered_and_a_removed_r
         ),
     )
     .await;
-    let d1_before = get(&maria, "d1").await;
+    let d1_before = maria.document("d1").await;
 
     // Version 2: R2 renumbered to R2b, R3 removed, R4 added.
     install_pack(
@@ -410,7 +397,7 @@ async fn an_upgrade_keeps_every_link_and_asks_about_a_renumbered_and_a_removed_r
         .unwrap_err();
     assert_eq!(e.code(), Code::FailedPrecondition);
     assert!(e.message().contains("R2, R3"), "{}", e.message());
-    assert_eq!(get(&maria, "d2").await.requirements, ["handbook:R2"]);
+    assert_eq!(maria.document("d2").await.requirements, ["handbook:R2"]);
     // A move to a requirement the new catalogue lacks is refused too.
     let e = maria
         .frameworks()
@@ -452,12 +439,12 @@ async fn an_upgrade_keeps_every_link_and_asks_about_a_renumbered_and_a_removed_r
         (1, 1, 2)
     );
     // Every other link stays; d1 was not touched at all.
-    let d1 = get(&maria, "d1").await;
+    let d1 = maria.document("d1").await;
     assert_eq!(d1.revision, d1_before.revision);
     assert_eq!(d1.requirements, ["handbook:R1"]);
-    assert_eq!(get(&maria, "d2").await.requirements, ["handbook:R2b"]);
+    assert_eq!(maria.document("d2").await.requirements, ["handbook:R2b"]);
     assert_eq!(
-        get(&maria, "d3").await.requirements,
+        maria.document("d3").await.requirements,
         ["handbook:R1", "iso27001:5.2"]
     );
     // The organisation is now on version 2; the audit trail still verifies.

@@ -255,6 +255,21 @@ impl Client {
             .into_inner()
     }
 
+    /// The document with its newest version's text, as this client reads it now (panics on any
+    /// error: for tests that expect it).
+    pub async fn document(&self, id: &str) -> pb::Document {
+        self.documents()
+            .get_document(self.req(pb::GetDocumentRequest {
+                id: id.into(),
+                version: 0,
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+            .document
+            .unwrap()
+    }
+
     pub fn assets(&self) -> AssetServiceClient<Channel> {
         AssetServiceClient::new(self.channel.clone())
     }
@@ -459,6 +474,46 @@ pub fn policies(s: &tonic::Status) -> String {
 }
 
 /// A document workflow step on `version` at the revision read.
+/// A new document `id` with `fields` and `content`, created and submitted by `author`, approved
+/// by `approver` and published by `author` as version 1.
+pub async fn publish_new(
+    author: &Client,
+    approver: &Client,
+    id: &str,
+    fields: pb::DocumentFields,
+    content: &str,
+) -> pb::Document {
+    let d = author
+        .documents()
+        .create_document(author.req(pb::CreateDocumentRequest {
+            id: id.into(),
+            fields: Some(fields),
+            content: content.into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = author
+        .documents()
+        .submit_document(author.req(step(id, 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = approver
+        .documents()
+        .approve_document(approver.req(step(id, 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    author
+        .documents()
+        .publish_document(author.req(step(id, 1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 pub fn step(id: &str, version: u32, revision: u64) -> pb::DocumentStepRequest {
     pb::DocumentStepRequest {
         id: id.into(),

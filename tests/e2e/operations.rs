@@ -5,7 +5,7 @@ use rampart_proto::v1 as pb;
 use tonic::Code;
 
 use crate::harness::{
-    Client, Server, add_user, asset_request, number, organisation, policies, step,
+    Client, Server, add_user, asset_request, number, organisation, policies, publish_new,
 };
 
 async fn advance(op: &Client, days: u32) -> pb::Clock {
@@ -98,46 +98,20 @@ async fn published_to(
     requirements: &[&str],
     distribution: Option<pb::Distribution>,
 ) {
-    let d = maria
-        .documents()
-        .create_document(maria.req(pb::CreateDocumentRequest {
-            id: id.into(),
-            fields: Some(pb::DocumentFields {
-                kind: "policy".into(),
-                title: title.into(),
-                owner: owner.into(),
-                classification: "internal".into(),
-                requirements: requirements.iter().map(|r| r.to_string()).collect(),
-                reviewers: vec![],
-                approvers: vec!["bob".into()],
-                quorum: 1,
-                distribution,
-                review_period_months: 12,
-                retention: None,
-            }),
-            content: "Access is granted by need to know.".into(),
-            change_note: String::new(),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    let d = maria
-        .documents()
-        .submit_document(maria.req(step(id, 1, d.revision)))
-        .await
-        .unwrap()
-        .into_inner();
-    let d = bob
-        .documents()
-        .approve_document(bob.req(step(id, 1, d.revision)))
-        .await
-        .unwrap()
-        .into_inner();
-    maria
-        .documents()
-        .publish_document(maria.req(step(id, 1, d.revision)))
-        .await
-        .unwrap();
+    let fields = pb::DocumentFields {
+        kind: "policy".into(),
+        title: title.into(),
+        owner: owner.into(),
+        classification: "internal".into(),
+        requirements: requirements.iter().map(|r| r.to_string()).collect(),
+        reviewers: vec![],
+        approvers: vec!["bob".into()],
+        quorum: 1,
+        distribution,
+        review_period_months: 12,
+        retention: None,
+    };
+    publish_new(maria, bob, id, fields, "Access is granted by need to know.").await;
 }
 
 #[tokio::test]

@@ -380,3 +380,113 @@ async fn installing_through_the_api_takes_effect_and_an_invalid_plugin_changes_n
             .any(|p| p.id == "risk-owasp" && p.source == "installed")
     );
 }
+
+/// A WASM methodology's numeric batches go through `assess-rows` (contract 1.2): a hostile
+/// answer there fails the whole `AssessRisks` call with the plugin and what it broke, nothing is
+/// written, and the next batch is assessed.
+#[tokio::test]
+async fn hostile_row_answers_fail_the_batch_and_the_next_batch_is_assessed() {
+    let server = server();
+    let (maria, _, _) = organisation(&server, "acme").await;
+    let asset = maria
+        .assets()
+        .create_asset(maria.req(crate::harness::asset_request(
+            "File server",
+            "information-system",
+            "maria",
+        )))
+        .await
+        .unwrap()
+        .into_inner();
+    for id in ["r1", "r2", "r3"] {
+        maria
+            .risks()
+            .create_risk(maria.req(pb::CreateRiskRequest {
+                id: id.into(),
+                fields: Some(pb::RiskFields {
+                    title: format!("Risk {id}"),
+                    assets: vec![asset.id.clone()],
+                    threat: "Ransomware".into(),
+                    vulnerability: "No offline backup".into(),
+                    owner: "maria".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }))
+            .await
+            .unwrap();
+    }
+    maria
+        .risks()
+        .set_risk_methodology(maria.req(pb::SetRiskMethodologyRequest {
+            methodology: "hostile-wasm".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let batch = |rows: f64| pb::AssessRisksRequest {
+        risks: ["r1", "r2", "r3"]
+            .iter()
+            .map(|id| pb::RiskInputs {
+                risk: id.to_string(),
+                inputs: vec![number("x", 0.5), number("rows", rows)],
+            })
+            .collect(),
+        ..Default::default()
+    };
+    for (rows, code, broke, says) in [
+        (
+            1.0,
+            Code::FailedPrecondition,
+            "contract",
+            "level 7 is not one of the 1 levels",
+        ),
+        (
+            3.0,
+            Code::FailedPrecondition,
+            "contract",
+            "returned 2 results for 3 rows",
+        ),
+        (4.0, Code::ResourceExhausted, "cpu-budget", "stopped after"),
+    ] {
+        let e = maria
+            .risks()
+            .assess_risks(maria.req(batch(rows)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), code, "rows {rows}: {}", e.message());
+        assert!(
+            e.message().starts_with("plugin hostile-wasm "),
+            "{}",
+            e.message()
+        );
+        assert!(e.message().contains(says), "{}", e.message());
+        assert_eq!(e.metadata().get("x-rampart-plugin-broke").unwrap(), broke);
+    }
+    for id in ["r1", "r2", "r3"] {
+        let r = maria
+            .risks()
+            .get_risk(maria.req(pb::GetRiskRequest {
+                id: id.into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            r.assessments.is_empty(),
+            "{id}: a failed batch wrote nothing"
+        );
+    }
+    let out = maria
+        .risks()
+        .assess_risks(maria.req(batch(0.0)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(out.risks.len(), 3);
+    for r in &out.risks {
+        assert_eq!(r.assessments[0].level, "ok");
+        assert_eq!(r.assessments[0].explanation, "fine");
+    }
+}

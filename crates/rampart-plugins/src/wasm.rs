@@ -208,7 +208,17 @@ impl WasmHost {
         let pre = linker.instantiate_pre(&component).map_err(world)?;
         let core = RiskMethodologyCoreIndices::new(&pre).map_err(world)?;
         let rows = if rows {
-            Some(bindings::RiskMethodologyIndices::new(&pre).map_err(world)?)
+            Some(bindings::RiskMethodologyIndices::new(&pre).map_err(|e| {
+                PluginFailure::new(
+                    plugin,
+                    Broke::Contract,
+                    format!(
+                        "its manifest says contract 1.2 or later, which needs `assess-rows`: \
+                         {e:?} (rebuild it with this version's rampart-sdk, or set `contract` \
+                         in plugin.toml to the version it was built for)"
+                    ),
+                )
+            })?)
         } else {
             None
         };

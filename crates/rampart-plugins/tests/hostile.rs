@@ -292,7 +292,7 @@ fn a_component_built_for_contract_1_1_still_runs() {
     .unwrap();
     let e = host.prepare(tmp.path()).err().unwrap().to_string();
     assert!(
-        e.contains("does not implement the risk-methodology world") && e.contains("assess-rows"),
+        e.contains("needs `assess-rows`") && e.contains("set `contract` in plugin.toml"),
         "{e}"
     );
 }
