@@ -2,9 +2,10 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::str::FromStr;
 
-use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+use cedar_policy::{Entities, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 
 pub(crate) fn typed_uid(type_name: &str, id: &str) -> EntityUid {
     uid(type_name, id)
@@ -33,17 +34,26 @@ fn s(v: &str) -> RestrictedExpression {
 
 fn entity(
     uid: EntityUid,
-    attrs: Vec<(&str, RestrictedExpression)>,
+    mut attrs: Vec<(&str, RestrictedExpression)>,
     parents: HashSet<EntityUid>,
 ) -> Entity {
-    let attrs: HashMap<String, RestrictedExpression> =
-        attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    Entity::new(uid, attrs, parents).expect("literal attributes always evaluate")
+    // Cedar sorts attributes by name, moving its large evaluated values about; given in order
+    // (the lists below are written so), that sort only compares. Sorting here keeps any list
+    // right; on a list already in order it too only compares.
+    attrs.sort_by_key(|(name, _)| *name);
+    // Straight to Cedar (which keeps attributes in a sorted map), not through a hash map first.
+    Entity::new_with_tags(
+        uid,
+        attrs.into_iter().map(|(k, v)| (k.to_string(), v)),
+        parents,
+        [],
+    )
+    .expect("literal attributes always evaluate")
 }
 
 /// The organisation every resource (and user) belongs to, so that `resource in
 /// Rampart::Organisation::"acme"` holds for all of them (grants over a whole organisation).
-fn organisation_entity(organisation: &str) -> Entity {
+pub(crate) fn organisation_entity(organisation: &str) -> Entity {
     entity(
         organisation_uid(organisation),
         vec![("organisation", s(organisation))],
@@ -53,6 +63,14 @@ fn organisation_entity(organisation: &str) -> Entity {
 
 pub(crate) fn organisation_uid(organisation: &str) -> EntityUid {
     uid("Rampart::Organisation", organisation)
+}
+
+/// A principal made ready for decisions (see [`Principal::asking`]).
+pub(crate) struct Asking {
+    pub uid: EntityUid,
+    /// Its roles, department and organisation: all its ancestors.
+    pub groups: Vec<EntityUid>,
+    pub store: Entities,
 }
 
 /// Who is asking.
@@ -98,18 +116,30 @@ impl Principal {
         }
     }
 
-    /// The principal's entities (itself, its roles, department and organisation), built once
-    /// per thread for the people asking most recently: every decision of a request, and every
-    /// request of the same person, needs the same ones.
+    /// The principal's entities: itself, with its groups as parents.
     pub(crate) fn entities(&self) -> Vec<Entity> {
+        self.build_entities()
+    }
+
+    /// The principal as decisions need it: its uid, everything it is `in`, and its entities as
+    /// a Cedar entity store with their transitive closure computed. Kept per thread for the
+    /// people asking most recently: every decision of a request, and every request of the same
+    /// person, starts from it (the closure of a user with a role, a department and an
+    /// organisation costs a few µs; adding a resource to it, much less).
+    pub(crate) fn asking(&self) -> Rc<Asking> {
         const KEPT: usize = 1024;
         thread_local! {
-            static BUILT: RefCell<HashMap<Principal, Vec<Entity>>> = RefCell::default();
+            static BUILT: RefCell<HashMap<Principal, Rc<Asking>>> = RefCell::default();
         }
         if let Some(built) = BUILT.with_borrow(|b| b.get(self).cloned()) {
             return built;
         }
-        let built = self.build_entities();
+        let built = Rc::new(Asking {
+            uid: self.uid(),
+            groups: self.groups().into_iter().collect(),
+            store: Entities::from_entities(self.build_entities(), None)
+                .expect("one user with its groups as parents makes no cycle"),
+        });
         BUILT.with_borrow_mut(|b| {
             if b.len() >= KEPT {
                 b.clear();
@@ -121,7 +151,7 @@ impl Principal {
 
     /// Everything the principal is `in`: a user's roles, department and organisation (none of
     /// which is in anything else, so these are all its ancestors); nothing for an operator.
-    fn groups(&self) -> HashSet<EntityUid> {
+    pub(crate) fn groups(&self) -> HashSet<EntityUid> {
         match self {
             Principal::Operator { .. } => HashSet::new(),
             Principal::User {
@@ -159,29 +189,24 @@ impl Principal {
                 active,
                 ..
             } => {
+                // Only the user: its roles, department and organisation are its parents, which
+                // is all `principal in …` reads; no policy reads a group's attributes, and each
+                // entity more costs the decision its share of Cedar's transitive closure.
                 let parents = self.groups();
-                let org = organisation_uid(organisation);
-                let mut out: Vec<Entity> = parents
-                    .iter()
-                    .filter(|p| **p != org)
-                    .map(|p| Entity::new_no_attrs(p.clone(), HashSet::new()))
-                    .collect();
-                out.push(organisation_entity(organisation));
-                out.push(entity(
+                vec![entity(
                     user_uid(organisation, id),
                     vec![
-                        ("organisation", s(organisation)),
-                        ("job_title", s(job_title)),
+                        ("active", RestrictedExpression::new_bool(*active)),
                         ("clearance", s(clearance)),
                         (
                             "clearance_rank",
                             RestrictedExpression::new_long(*clearance_rank),
                         ),
-                        ("active", RestrictedExpression::new_bool(*active)),
+                        ("job_title", s(job_title)),
+                        ("organisation", s(organisation)),
                     ],
                     parents,
-                ));
-                out
+                )]
             }
         }
     }
@@ -494,18 +519,58 @@ impl Resource {
         }
     }
 
-    /// The resource's Cedar entity type, e.g. `Rampart::Document`.
-    pub fn type_name(&self) -> String {
-        self.uid().type_name().to_string()
+    /// The resource's Cedar entity type, e.g. `Rampart::Document` (the one its `uid` has).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Resource::Organisation { .. } => "Rampart::Organisation",
+            Resource::User { .. } => "Rampart::User",
+            Resource::Token { .. } => "Rampart::Token",
+            Resource::AssetRegister { .. } => "Rampart::AssetRegister",
+            Resource::Asset { .. } => "Rampart::Asset",
+            Resource::ClassificationScheme { .. } => "Rampart::ClassificationScheme",
+            Resource::AuditTrail { .. } => "Rampart::AuditTrail",
+            Resource::PluginCatalog { .. } => "Rampart::PluginCatalog",
+            Resource::DocumentRegister { .. } => "Rampart::DocumentRegister",
+            Resource::Document(_) => "Rampart::Document",
+            Resource::PolicyStore { .. } => "Rampart::PolicyStore",
+            Resource::FrameworkRegister { .. } => "Rampart::FrameworkRegister",
+            Resource::RiskRegister { .. } => "Rampart::RiskRegister",
+            Resource::Risk { .. } => "Rampart::Risk",
+            Resource::Platform => "Rampart::Platform",
+            Resource::Objectives { .. } => "Rampart::Objectives",
+            Resource::TrainingRegister { .. } => "Rampart::TrainingRegister",
+            Resource::Course { .. } => "Rampart::Course",
+            Resource::Objective { .. } => "Rampart::Objective",
+            Resource::ManagementReviews { .. } => "Rampart::ManagementReviews",
+            Resource::AuditProgramme { .. } => "Rampart::AuditProgramme",
+            Resource::InternalAudit { .. } => "Rampart::InternalAudit",
+            Resource::NonconformityRegister { .. } => "Rampart::NonconformityRegister",
+            Resource::Nonconformity { .. } => "Rampart::Nonconformity",
+            Resource::TaskList { .. } => "Rampart::TaskList",
+            Resource::Task { .. } => "Rampart::Task",
+        }
     }
 
+    /// The resource's entities, with every attribute.
+    #[cfg(test)]
     pub(crate) fn entities(&self) -> Vec<Entity> {
+        self.entities_reading(None)
+    }
+
+    /// The resource's entities, with the attributes in `read` only (all when none is given):
+    /// those no policy reads cannot change a decision and cost Cedar their evaluation.
+    pub(crate) fn entities_reading(&self, read: Option<&HashSet<String>>) -> Vec<Entity> {
         let org = self.organisation();
-        let one = |attrs: Vec<(&str, RestrictedExpression)>| {
-            vec![
-                entity(self.uid(), attrs, HashSet::from([organisation_uid(org)])),
-                organisation_entity(org),
-            ]
+        // The organisation is a parent, not an entity of the request: see the principal's.
+        let one = |mut attrs: Vec<(&str, RestrictedExpression)>| {
+            if let Some(read) = read {
+                attrs.retain(|(name, _)| read.contains(*name));
+            }
+            vec![entity(
+                self.uid(),
+                attrs,
+                HashSet::from([organisation_uid(org)]),
+            )]
         };
         match self {
             Resource::Organisation { id } => vec![organisation_entity(id)],
@@ -621,29 +686,11 @@ impl Resource {
                 };
                 let strings = |v: &[String]| RestrictedExpression::new_set(v.iter().map(|x| s(x)));
                 one(vec![
-                    ("organisation", s(org)),
-                    (
-                        "owner",
-                        RestrictedExpression::new_entity_uid(user_uid(org, &d.owner)),
-                    ),
-                    ("kind", s(&d.kind)),
+                    ("approvers", users(&d.approvers)),
                     ("classification", s(&d.classification)),
                     (
                         "classification_rank",
                         RestrictedExpression::new_long(d.classification_rank),
-                    ),
-                    ("status", s(&d.status)),
-                    ("version", RestrictedExpression::new_long(d.version)),
-                    (
-                        "version_author",
-                        RestrictedExpression::new_entity_uid(user_uid(org, &d.version_author)),
-                    ),
-                    ("reviewers", users(&d.reviewers)),
-                    ("approvers", users(&d.approvers)),
-                    ("distribution_users", users(&d.distribution_users)),
-                    (
-                        "distribution_roles",
-                        groups("Rampart::Role", &d.distribution_roles),
                     ),
                     (
                         "distribution_departments",
@@ -653,7 +700,25 @@ impl Resource {
                         "distribution_job_titles",
                         strings(&d.distribution_job_titles),
                     ),
+                    (
+                        "distribution_roles",
+                        groups("Rampart::Role", &d.distribution_roles),
+                    ),
+                    ("distribution_users", users(&d.distribution_users)),
+                    ("kind", s(&d.kind)),
                     ("legal_hold", RestrictedExpression::new_bool(d.legal_hold)),
+                    ("organisation", s(org)),
+                    (
+                        "owner",
+                        RestrictedExpression::new_entity_uid(user_uid(org, &d.owner)),
+                    ),
+                    ("reviewers", users(&d.reviewers)),
+                    ("status", s(&d.status)),
+                    ("version", RestrictedExpression::new_long(d.version)),
+                    (
+                        "version_author",
+                        RestrictedExpression::new_entity_uid(user_uid(org, &d.version_author)),
+                    ),
                 ])
             }
             Resource::Asset {
@@ -665,22 +730,22 @@ impl Resource {
                 lifecycle,
                 ..
             } => one(vec![
-                ("organisation", s(organisation)),
-                (
-                    "owner",
-                    RestrictedExpression::new_entity_uid(user_uid(organisation, owner)),
-                ),
                 ("asset_type", s(asset_type)),
-                (
-                    "classified",
-                    RestrictedExpression::new_bool(!classification.is_empty()),
-                ),
                 ("classification", s(classification)),
                 (
                     "classification_rank",
                     RestrictedExpression::new_long(*classification_rank),
                 ),
+                (
+                    "classified",
+                    RestrictedExpression::new_bool(!classification.is_empty()),
+                ),
                 ("lifecycle", s(lifecycle)),
+                ("organisation", s(organisation)),
+                (
+                    "owner",
+                    RestrictedExpression::new_entity_uid(user_uid(organisation, owner)),
+                ),
             ]),
             Resource::Risk {
                 organisation,

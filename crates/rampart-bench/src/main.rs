@@ -28,6 +28,11 @@ use rampart_proto::v1::asset_service_client::AssetServiceClient;
 use tonic::Request;
 use tonic::transport::Channel;
 
+// The parts measured in this process (decisions, plugins, frameworks) run inside the server
+// there, which allocates with jemalloc (crates/rampart/src/main.rs): so does this process.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const CLIENTS: usize = 8;
 const GET_SECONDS: u64 = 10;
 const LIST_RUNS: usize = 30;
