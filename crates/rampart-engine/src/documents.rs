@@ -535,11 +535,10 @@ impl Engine {
         // answer carries those (not the history, which made each revision of a long-lived
         // document cost more than the one before).
         let id = required_id(id)?;
-        let mut doc = store::get_for_revision(&db, id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("document {id}")))?;
+        let (doc, scheme, schedule) = store::get_for_revision(&db, id).await?;
+        let mut doc = doc.ok_or_else(|| EngineError::NotFound(format!("document {id}")))?;
         let before = doc.clone();
-        let scheme = get_scheme(&db).await?.map(|s| s.scheme());
+        let scheme = scheme.map(|s| s.scheme());
         self.authorize(
             caller,
             "document.edit",
@@ -574,7 +573,10 @@ impl Engine {
             change,
         )
         .await?;
-        self.view_of(caller, &org, &db, doc).await
+        // The scheme and schedule as read with the document: this change touched neither.
+        let schedule = schedule.map_or_else(RetentionSchedule::default, |s| s.schedule);
+        let mut readers = self.list_filter(caller, &org, "document.read");
+        Ok(self.view(&mut readers, &org, doc, scheme.as_ref(), &schedule))
     }
 
     /// Loads the document for a step on one version (0: the newest), authorizes `action` on that
