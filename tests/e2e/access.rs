@@ -9,7 +9,9 @@ use std::time::Duration;
 use rampart_proto::v1 as pb;
 use tonic::Code;
 
-use crate::harness::{Client, Server, add_user, add_user_cleared, organisation, policies, step};
+use crate::harness::{
+    self, Client, Server, add_user, add_user_cleared, organisation, policies, step,
+};
 
 /// Asserts a PERMISSION_DENIED naming exactly `expected` (comma-separated; "" = no policy
 /// permits it).
@@ -51,7 +53,7 @@ fn doc_fields(
 }
 
 /// Creates a document by `author` and, if `publish`, takes it through review, approval by
-/// `approver` and publication by `author`.
+/// `approver` and publication by `author` (`harness::publish_new`).
 async fn document(
     author: &Client,
     approver: &Client,
@@ -59,35 +61,18 @@ async fn document(
     fields: pb::DocumentFields,
     publish: bool,
 ) -> pb::Document {
-    let d = author
+    let content = format!("# {id}\n\nThe rules.\n");
+    if publish {
+        return harness::publish_new(author, approver, id, fields, &content).await;
+    }
+    author
         .documents()
         .create_document(author.req(pb::CreateDocumentRequest {
             id: id.into(),
             fields: Some(fields),
-            content: format!("# {id}\n\nThe rules.\n"),
+            content,
             change_note: String::new(),
         }))
-        .await
-        .unwrap()
-        .into_inner();
-    if !publish {
-        return d;
-    }
-    let d = author
-        .documents()
-        .submit_document(author.req(step(id, 1, d.revision)))
-        .await
-        .unwrap()
-        .into_inner();
-    let d = approver
-        .documents()
-        .approve_document(approver.req(step(id, 1, d.revision)))
-        .await
-        .unwrap()
-        .into_inner();
-    author
-        .documents()
-        .publish_document(author.req(step(id, 1, d.revision)))
         .await
         .unwrap()
         .into_inner()

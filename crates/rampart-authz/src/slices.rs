@@ -82,7 +82,9 @@ fn conditions_read_action(policy: &Policy) -> bool {
 }
 
 /// Whether a policy's action scope admits `action` (`actions` holds every action with its
-/// groups, from the schema).
+/// groups, from the schema). Cedar's request environments already leave out the actions a
+/// scope does not admit when its typechecker can tell; leaving a scope out is exact only where
+/// it holds, so that is checked here rather than assumed.
 fn admits(scope: &ActionConstraint, action: &EntityUid, actions: &Entities) -> bool {
     match scope {
         ActionConstraint::Any => true,
@@ -216,5 +218,31 @@ impl Slice {
         }
         outcome.determining.sort();
         outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    #[test]
+    fn an_action_scope_admits_its_actions_and_their_groups_only() {
+        let actions = crate::default_schema().action_entities().unwrap();
+        let uid = |a: &str| EntityUid::from_str(&format!("Rampart::Action::\"{a}\"")).unwrap();
+        let (read, edit) = (uid("document.read"), uid("document.edit"));
+        let group = actions.ancestors(&read).unwrap().next().unwrap().clone();
+        assert!(admits(&ActionConstraint::Any, &read, &actions));
+        assert!(admits(&ActionConstraint::Eq(read.clone()), &read, &actions));
+        assert!(!admits(
+            &ActionConstraint::Eq(edit.clone()),
+            &read,
+            &actions
+        ));
+        let both = ActionConstraint::In(vec![edit.clone(), read.clone()]);
+        assert!(admits(&both, &read, &actions));
+        assert!(admits(&ActionConstraint::In(vec![group]), &read, &actions));
+        assert!(!admits(&ActionConstraint::In(vec![edit]), &read, &actions));
     }
 }
