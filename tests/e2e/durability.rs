@@ -39,12 +39,7 @@ async fn a_restart_on_the_same_directory_finds_everything() {
     assert_eq!(got.name, "Backup drive");
     assert_eq!(got.classification.unwrap().level, "confidential");
     assert_eq!(got.revision, 2);
-    let verify = maria
-        .audit()
-        .verify_chain(maria.req(pb::VerifyChainRequest { system: false }))
-        .await
-        .unwrap()
-        .into_inner();
+    let verify = maria.chain().await;
     assert!(verify.intact);
     // No second operator was bootstrapped.
     let op = server.operator().await;
@@ -114,12 +109,7 @@ async fn every_acknowledged_write_survives_sigkill() {
         }
     }
     // The chain is whole after the crash: a commit is all or nothing.
-    let verify = maria
-        .audit()
-        .verify_chain(maria.req(pb::VerifyChainRequest { system: false }))
-        .await
-        .unwrap()
-        .into_inner();
+    let verify = maria.chain().await;
     assert!(verify.intact, "{}", verify.reason);
     assert!(verify.verified_events as usize >= acknowledged.len());
 }

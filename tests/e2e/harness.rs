@@ -255,6 +255,15 @@ impl Client {
             .into_inner()
     }
 
+    /// The organisation's audit chain verified by this client (panics on any error).
+    pub async fn chain(&self) -> pb::VerifyChainResponse {
+        self.audit()
+            .verify_chain(self.req(pb::VerifyChainRequest { system: false }))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     /// The document with its newest version's text, as this client reads it now (panics on any
     /// error: for tests that expect it).
     pub async fn document(&self, id: &str) -> pb::Document {

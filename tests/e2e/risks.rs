@@ -200,6 +200,31 @@ async fn fifty_risks_assessed_with_each_methodology_and_migrations_keep_the_old_
     assert!(e.message().contains("risk r01"), "{}", e.message());
     assert_eq!(risk(&maria, "r00").await.assessments.len(), 1);
 
+    // The batch is one audit event, which each risk's history in the trail finds; the risk's
+    // revision counts its assessment; the chain holds.
+    let trail = maria
+        .audit()
+        .list_events(maria.req(pb::ListEventsRequest {
+            after_seq: 0,
+            entity: "risk:r07".into(),
+            page_size: 100,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let history: Vec<(&str, &str)> = trail
+        .events
+        .iter()
+        .map(|e| (e.operation.as_str(), e.entity.as_str()))
+        .collect();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(history[0], ("risk.create", "risk:r07"));
+    assert_eq!(history[1].0, "risk.assess");
+    assert!(history[1].1.starts_with("risk_batch:"), "{history:?}");
+    assert_eq!(risk(&maria, "r07").await.revision, 2);
+    let verify = maria.chain().await;
+    assert!(verify.intact, "{}", verify.reason);
+
     // Switching method silently is refused; the migration needs inputs for every risk.
     let e = maria
         .risks()
@@ -281,7 +306,7 @@ async fn fifty_risks_assessed_with_each_methodology_and_migrations_keep_the_old_
     assert!(
         r.assessments[2]
             .note
-            .starts_with("migrated from risk-nist-800-30 1.0.0")
+            .starts_with("migrated from risk-nist-800-30 1.0.1")
     );
     assert!(["within appetite", "above appetite"].contains(&r.assessments[2].level.as_str()));
     let settings = maria

@@ -100,6 +100,10 @@ pub struct Acceptance {
     pub above_criterion: bool,
     #[serde(default)]
     pub note: String,
+    /// How many planned residual assessments the risk had when accepted: a later one lapses the
+    /// acceptance (0 when a risk retained as it is was accepted at its current assessment).
+    #[serde(default)]
+    pub residuals: u64,
 }
 
 /// The organisation's choices for its risk assessment.
@@ -186,6 +190,40 @@ impl Risk {
         }
     }
 
+    /// A risk as stored: its own record (`row`, at `row_revision`) and the assessments appended
+    /// beside it, each kind oldest first. Its revision counts every change — to the record and
+    /// each assessment — and it was last updated by whichever came last; an acceptance older
+    /// than the newest planned residual assessment has lapsed (as [`Risk::plan_residual`] says).
+    pub fn from_parts(
+        mut row: Risk,
+        row_revision: u64,
+        assessments: Vec<Assessment>,
+        residual: Vec<Assessment>,
+    ) -> Risk {
+        row.revision = row_revision + (assessments.len() + residual.len()) as u64;
+        for a in assessments.iter().chain(&residual) {
+            if a.at > row.updated_at {
+                row.updated_at = a.at.clone();
+            }
+        }
+        row.assessments = assessments;
+        row.residual = residual;
+        if row
+            .acceptance
+            .as_ref()
+            .is_some_and(|a| a.residuals < row.residual.len() as u64)
+        {
+            row.acceptance = None;
+        }
+        row
+    }
+
+    /// The revision of the risk's own record, the assessments beside it left out.
+    pub fn row_revision(&self) -> u64 {
+        self.revision
+            .saturating_sub((self.assessments.len() + self.residual.len()) as u64)
+    }
+
     pub fn current(&self) -> Option<&Assessment> {
         self.assessments.last()
     }
@@ -267,6 +305,7 @@ impl Risk {
             level: a.level.clone(),
             above_criterion: !a.acceptable,
             note: note.trim().to_string(),
+            residuals: self.residual.len() as u64,
         });
         Ok(self.acceptance.as_ref().expect("just set"))
     }

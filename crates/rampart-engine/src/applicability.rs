@@ -169,7 +169,7 @@ impl Engine {
         framework: &str,
     ) -> Result<(Vec<SoaEntry>, BTreeMap<String, u64>), EngineError> {
         let catalog = self.framework_catalog(db, framework).await?;
-        let treatments = store::treated_controls(db).await?;
+        let treatments = rampart_store::risks::treated_controls(db).await?;
         let parties: Vec<InterestedParty> = store::all(db, Table::Party).await?;
         let rows = db
             .rows(

@@ -640,8 +640,7 @@ impl Engine {
         };
         // Facts the engine knows from its own registers (docs/frameworks.md lists them all).
         let (assets, unclassified) = rampart_store::assets::counts(db).await?;
-        let risks: Vec<rampart_domain::risk::Risk> =
-            rampart_store::registers::all(db, rampart_store::registers::Table::Risk).await?;
+        let risks = rampart_store::risks::all(db).await?;
         let assessed = risks.iter().filter(|r| r.current().is_some()).count() as u64;
         // A risk whose residual level is known (or that is retained) but not accepted yet.
         let not_accepted = risks

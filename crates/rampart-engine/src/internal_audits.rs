@@ -165,7 +165,6 @@ impl Engine {
             Table::InternalAudit,
             &id,
             &audit,
-            &[],
         );
         db.commit(change).await?;
         Ok(audit)
@@ -250,7 +249,6 @@ impl Engine {
             &a.id,
             &a,
             expected_revision,
-            &[],
         );
         db.commit(change).await?;
         a.revision = expected_revision + 1;
@@ -326,7 +324,6 @@ impl Engine {
                             Table::Nonconformity,
                             &nc_id,
                             &nc,
-                            &[],
                         );
                         raised = Some(nc);
                     }
@@ -392,7 +389,6 @@ impl Engine {
             Table::Nonconformity,
             &id,
             &n,
-            &[],
         );
         db.commit(change).await?;
         Ok(n)
@@ -485,7 +481,6 @@ impl Engine {
             &n.id,
             &n,
             expected_revision,
-            &[],
         );
         // The action's generated task is done with it.
         if let Some(a) = closing {

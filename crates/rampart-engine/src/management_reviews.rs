@@ -82,7 +82,7 @@ impl Engine {
                 }
             }
         }
-        let risks: Vec<rampart_domain::risk::Risk> = store::all(db, Table::Risk).await?;
+        let risks = rampart_store::risks::all(db).await?;
         for r in &risks {
             if let Some(a) = r.current() {
                 i.risks_assessed += 1;
@@ -147,7 +147,6 @@ impl Engine {
             Table::ManagementReview,
             &id,
             &r,
-            &[],
         );
         db.commit(change).await?;
         Ok(r)
@@ -243,7 +242,6 @@ impl Engine {
                 Table::Task,
                 &task_id,
                 &t,
-                &[],
             );
             a.task = task_id;
         }
@@ -256,7 +254,6 @@ impl Engine {
             &r.id,
             &r,
             expected_revision,
-            &[],
         );
         db.commit(change).await?;
         r.revision = expected_revision + 1;

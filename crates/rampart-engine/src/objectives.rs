@@ -156,7 +156,6 @@ impl Engine {
             &o.id,
             &o,
             expected_revision,
-            &[],
         );
         crate::tasks::complete_generated(
             &db,

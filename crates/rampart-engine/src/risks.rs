@@ -16,6 +16,7 @@ use rampart_plugins::RiskMethodology;
 use rampart_plugins::pack::Catalog;
 use rampart_plugins::risk::{Estimate, Input, InputValue as PluginValue};
 use rampart_store::registers::{self as store, Table};
+use rampart_store::risks;
 use rampart_store::{Change, Database};
 
 use crate::organisations::check_revision;
@@ -76,42 +77,6 @@ pub struct RiskAssessmentRequest {
     pub residual: bool,
 }
 
-/// The controls a risk's treatment selects, one per line: stored beside the risk so that the
-/// Statement of Applicability reads them without reading every risk whole.
-fn treated_controls(r: &Risk) -> String {
-    r.treatment
-        .as_ref()
-        .map(|t| t.controls.join("\n"))
-        .unwrap_or_default()
-}
-
-/// The risks of a batch, each at the revision before it (`revision - 1`), in one statement.
-fn store_batch(change: &mut Change, caller: &Caller, operation: &str, risks: &[Risk]) {
-    let treated: Vec<String> = risks.iter().map(treated_controls).collect();
-    let items: Vec<store::Replacement<'_, Risk>> = risks
-        .iter()
-        .zip(&treated)
-        .map(|(r, t)| store::Replacement {
-            key: &r.id,
-            value: r,
-            expected: r.revision - 1,
-            extra: vec![
-                ("title", &r.fields.title),
-                ("owner", &r.fields.owner),
-                ("treated_controls", t),
-            ],
-        })
-        .collect();
-    store::replace_many(
-        change,
-        "batch",
-        &caller.actor(),
-        operation,
-        Table::Risk,
-        &items,
-    );
-}
-
 impl Engine {
     fn method(&self, id: &str) -> Result<Method, EngineError> {
         let p = self
@@ -153,11 +118,9 @@ impl Engine {
         if id.is_empty() {
             return Err(Invalid::new("id", "is required").into());
         }
-        let (mut r, revision): (Risk, u64) = store::get(db, Table::Risk, id)
+        risks::get(db, id)
             .await?
-            .ok_or_else(|| EngineError::NotFound(format!("risk {id}")))?;
-        r.revision = revision;
-        Ok(r)
+            .ok_or_else(|| EngineError::NotFound(format!("risk {id}")))
     }
 
     pub async fn risk_settings(
@@ -181,7 +144,7 @@ impl Engine {
         let (org, db) = self.organisation_db(caller, org).await?;
         self.authorize(caller, "risk.methodology", &register(&org))?;
         let method = self.method(methodology.trim())?;
-        let risks: Vec<Risk> = store::all(&db, Table::Risk).await?;
+        let risks = risks::all(&db).await?;
         if let Some(r) = risks
             .iter()
             .find(|r| r.current().is_some_and(|a| a.methodology != method.id))
@@ -281,20 +244,7 @@ impl Engine {
         self.check_risk_fields(&db, &fields).await?;
         let risk = Risk::new(id.clone(), fields, &rampart_store::now());
         let mut change = Change::new();
-        store::create(
-            &mut change,
-            "risk",
-            &caller.actor(),
-            "risk.create",
-            Table::Risk,
-            &id,
-            &risk,
-            &[
-                ("title", &risk.fields.title),
-                ("owner", &risk.fields.owner),
-                ("treated_controls", &treated_controls(&risk)),
-            ],
-        );
+        risks::create(&mut change, "risk", &caller.actor(), "risk.create", &risk);
         db.commit(change).await?;
         Ok(risk)
     }
@@ -320,7 +270,7 @@ impl Engine {
     ) -> Result<Vec<Risk>, EngineError> {
         let (org, db) = self.organisation_db(caller, org).await?;
         self.authorize(caller, "risk.list", &register(&org))?;
-        let all: Vec<Risk> = store::all(&db, Table::Risk).await?;
+        let all = risks::all(&db).await?;
         Ok(all
             .into_iter()
             .filter(|r| owner.is_empty() || r.fields.owner == owner)
@@ -339,21 +289,7 @@ impl Engine {
         risk.revision = expected + 1;
         risk.updated_at = rampart_store::now();
         let mut c = Change::new();
-        store::replace(
-            &mut c,
-            "risk",
-            &caller.actor(),
-            operation,
-            Table::Risk,
-            &risk.id,
-            risk,
-            expected,
-            &[
-                ("title", &risk.fields.title),
-                ("owner", &risk.fields.owner),
-                ("treated_controls", &treated_controls(risk)),
-            ],
-        );
+        risks::replace(&mut c, "risk", &caller.actor(), operation, risk, expected);
         db.commit(c).await?;
         Ok(())
     }
@@ -391,9 +327,11 @@ impl Engine {
         )
     }
 
+    /// An assessment made `at` (one instant for a whole batch).
     fn frozen(
         method: &Method,
         caller: &Caller,
+        at: &str,
         inputs: Vec<RiskInput>,
         a: rampart_plugins::risk::Assessment,
         note: &str,
@@ -407,7 +345,7 @@ impl Engine {
             level: a.level,
             acceptable: a.acceptable,
             explanation: a.explanation,
-            at: rampart_store::now(),
+            at: at.to_string(),
             by: caller.actor(),
             note: note.to_string(),
         }
@@ -444,19 +382,34 @@ impl Engine {
         } else {
             "re-assessed"
         };
-        let frozen = Self::frozen(&method, caller, inputs, a, note);
-        if residual {
-            r.plan_residual(frozen);
-        } else {
-            r.assess(frozen);
-        }
+        let frozen = Self::frozen(&method, caller, &rampart_store::now(), inputs, a, note);
         let op = if residual {
             "risk.assess-residual"
         } else {
             "risk.assess"
         };
-        self.save_risk(caller, &db, op, &mut r, expected_revision)
-            .await?;
+        let mut change = Change::new();
+        risks::append(
+            &mut change,
+            "risk",
+            &caller.actor(),
+            op,
+            &format!("risk:{}", r.id),
+            &[risks::Appended {
+                risk: &r.id,
+                residual,
+                number: history.len() as u64 + 1,
+                assessment: &frozen,
+            }],
+        );
+        db.commit(change).await.map_err(risks::appended_conflict)?;
+        r.updated_at = frozen.at.clone();
+        r.revision += 1;
+        if residual {
+            r.plan_residual(frozen);
+        } else {
+            r.assess(frozen);
+        }
         Ok(r)
     }
 
@@ -478,11 +431,11 @@ impl Engine {
             tracing::debug!(phase = name, elapsed = ?phase.elapsed(), items = batch.len(), "assess_risks");
             phase = std::time::Instant::now();
         };
-        let all: Vec<(Risk, u64)> = store::all_with_revisions(&db, Table::Risk).await?;
-        let revisions: BTreeMap<String, u64> =
-            all.iter().map(|(r, rev)| (r.id.clone(), *rev)).collect();
-        let mut by_id: BTreeMap<String, Risk> =
-            all.into_iter().map(|(r, _)| (r.id.clone(), r)).collect();
+        let mut by_id: BTreeMap<String, Risk> = risks::all(&db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
         lap("read");
         // Unless a policy names a particular risk, risks with the same owner and the same side of
         // the criterion get the same decision: decide once per such pair.
@@ -508,9 +461,12 @@ impl Engine {
             )
             .await?;
         lap("methodology");
-        let mut change = Change::new();
-        let mut out = Vec::new();
-        for (i, (item, result)) in batch.iter().cloned().zip(results).enumerate() {
+        // Each assessment takes the next place in its risk's history (a risk named twice in the
+        // batch gets two); the risks' records are not rewritten.
+        let at = rampart_store::now();
+        let mut frozen = Vec::with_capacity(batch.len());
+        let mut places: BTreeMap<(&str, bool), u64> = BTreeMap::new();
+        for (i, (item, result)) in batch.iter().zip(results).enumerate() {
             let a = result.map_err(|m| match refused_inputs(&m) {
                 EngineError::Invalid(e) => EngineError::Invalid(Invalid::new(
                     format!("batch[{i}].{}", e.field),
@@ -518,22 +474,62 @@ impl Engine {
                 )),
                 other => other,
             })?;
-            let r = by_id.get_mut(&item.risk).expect("loaded above");
-            let expected = revisions[&item.risk];
-            let frozen = Self::frozen(&method, caller, item.inputs, a, "assessed in a batch");
-            if item.residual {
-                r.plan_residual(frozen);
-            } else {
-                r.assess(frozen);
-            }
-            r.revision = expected + 1;
-            r.updated_at = rampart_store::now();
-            out.push(r.clone());
+            let r = &by_id[&item.risk];
+            let place = places
+                .entry((item.risk.as_str(), item.residual))
+                .or_insert_with(|| {
+                    if item.residual {
+                        r.residual.len() as u64
+                    } else {
+                        r.assessments.len() as u64
+                    }
+                });
+            *place += 1;
+            let inputs = item.inputs.clone();
+            frozen.push((
+                *place,
+                Self::frozen(&method, caller, &at, inputs, a, "assessed in a batch"),
+            ));
         }
-        store_batch(&mut change, caller, "risk.assess", &out);
+        let appended: Vec<risks::Appended<'_>> = batch
+            .iter()
+            .zip(&frozen)
+            .map(|(item, (number, a))| risks::Appended {
+                risk: &item.risk,
+                residual: item.residual,
+                number: *number,
+                assessment: a,
+            })
+            .collect();
+        let mut change = Change::new();
+        risks::append_batch(&mut change, &caller.actor(), "risk.assess", &appended);
+        drop(appended);
         lap("prepare");
-        db.commit(change).await?;
+        db.commit(change).await.map_err(risks::appended_conflict)?;
         lap("commit");
+        // The answer: each item's risk as it stands after the item (moved out at its last
+        // mention, copied before).
+        let last: std::collections::HashMap<&str, usize> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (item.risk.as_str(), i))
+            .collect();
+        let mut out = Vec::with_capacity(batch.len());
+        for (i, (item, (_, a))) in batch.iter().zip(frozen).enumerate() {
+            let r = by_id.get_mut(&item.risk).expect("loaded above");
+            r.revision += 1;
+            r.updated_at = a.at.clone();
+            if item.residual {
+                r.plan_residual(a);
+            } else {
+                r.assess(a);
+            }
+            if last[item.risk.as_str()] == i {
+                out.push(by_id.remove(&item.risk).expect("loaded above"));
+            } else {
+                out.push(r.clone());
+            }
+        }
         Ok(out)
     }
 
@@ -551,11 +547,8 @@ impl Engine {
         self.authorize(caller, "risk.methodology", &register(&org))?;
         let method = self.method(methodology.trim())?;
         let (settings, settings_revision) = self.settings(&db).await?;
-        let stored: Vec<(Risk, u64)> = store::all_with_revisions(&db, Table::Risk).await?;
-        let revisions: BTreeMap<String, u64> =
-            stored.iter().map(|(r, rev)| (r.id.clone(), *rev)).collect();
-        let risks: Vec<Risk> = stored.into_iter().map(|(r, _)| r).collect();
-        let assessed: Vec<&Risk> = risks.iter().filter(|r| r.current().is_some()).collect();
+        let stored = risks::all(&db).await?;
+        let assessed: Vec<&Risk> = stored.iter().filter(|r| r.current().is_some()).collect();
         let missing: Vec<&str> = assessed
             .iter()
             .filter(|r| !inputs.contains_key(&r.id))
@@ -568,7 +561,12 @@ impl Engine {
                 missing.join(", ")
             )));
         }
-        if let Some(extra) = inputs.keys().find(|k| !risks.iter().any(|r| &r.id == *k)) {
+        let index: BTreeMap<&str, usize> = stored
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
+        if let Some(extra) = inputs.keys().find(|k| !index.contains_key(k.as_str())) {
             return Err(EngineError::NotFound(format!("risk {extra}")));
         }
         let order: Vec<String> = assessed.iter().map(|r| r.id.clone()).collect();
@@ -578,13 +576,8 @@ impl Engine {
                 order.iter().map(|id| to_plugin(&inputs[id])).collect(),
             )
             .await?;
-        let index: BTreeMap<&str, usize> = risks
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.as_str(), i))
-            .collect();
-        let mut change = Change::new();
-        let mut out = Vec::new();
+        let at = rampart_store::now();
+        let mut out = Vec::with_capacity(order.len());
         for (id, result) in order.iter().zip(results) {
             let a = result.map_err(|m| {
                 EngineError::Invalid(Invalid::new(
@@ -592,22 +585,31 @@ impl Engine {
                     format!("{} refused the inputs of risk {id}: {m}", method.id),
                 ))
             })?;
-            let mut r = index
-                .get(id.as_str())
-                .map(|i| risks[*i].clone())
-                .ok_or_else(|| EngineError::NotFound(format!("risk {id}")))?;
-            let revision = revisions[id];
+            let mut r = stored[index[id.as_str()]].clone();
             let from = r
                 .current()
                 .map(|c| format!("{} {}", c.methodology, c.methodology_version))
                 .unwrap_or_default();
             let note = format!("migrated from {from}");
-            r.assess(Self::frozen(&method, caller, inputs[id].clone(), a, &note));
-            r.revision = revision + 1;
-            r.updated_at = rampart_store::now();
+            let a = Self::frozen(&method, caller, &at, inputs[id].clone(), a, &note);
+            r.revision += 1;
+            r.updated_at = a.at.clone();
+            r.assess(a);
             out.push(r);
         }
-        store_batch(&mut change, caller, "risk.migrate", &out);
+        // The old assessments stay; each risk's new one is appended after them.
+        let appended: Vec<risks::Appended<'_>> = out
+            .iter()
+            .map(|r| risks::Appended {
+                risk: &r.id,
+                residual: false,
+                number: r.assessments.len() as u64,
+                assessment: r.current().expect("just assessed"),
+            })
+            .collect();
+        let mut change = Change::new();
+        risks::append_batch(&mut change, &caller.actor(), "risk.migrate", &appended);
+        drop(appended);
         let new_settings = RiskSettings {
             methodology: method.id.clone(),
         };
@@ -623,7 +625,7 @@ impl Engine {
                 settings_revision,
             );
         }
-        db.commit(change).await?;
+        db.commit(change).await.map_err(risks::appended_conflict)?;
         Ok(out)
     }
 

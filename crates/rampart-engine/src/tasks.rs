@@ -113,7 +113,7 @@ async fn falling_due(db: &Database, now: &str) -> Result<Vec<Due>, EngineError> 
             },
         });
     }
-    let risks: Vec<rampart_domain::risk::Risk> = store::all(db, Table::Risk).await?;
+    let risks = rampart_store::risks::all(db).await?;
     for r in risks {
         let Some(last) = r.current() else { continue };
         let Some(due) = rampart_domain::times::add_months_text(&last.at, RISK_REASSESSMENT_MONTHS)
@@ -277,7 +277,6 @@ pub(crate) async fn complete_generated(
             &t.id.clone(),
             &t,
             rev,
-            &[],
         );
     }
     Ok(())
@@ -348,7 +347,6 @@ impl Engine {
             Table::Task,
             &id,
             &t,
-            &[],
         );
         db.commit(change).await?;
         Ok(t)
@@ -426,7 +424,6 @@ impl Engine {
             &t.id,
             &t,
             expected_revision,
-            &[],
         );
         let next = next_fields.map(|fields| {
             let mut n = Task::new(
@@ -448,7 +445,6 @@ impl Engine {
                 Table::Task,
                 &n.id,
                 n,
-                &[],
             );
         }
         db.commit(change).await?;
@@ -479,7 +475,6 @@ impl Engine {
             &t.id,
             &t,
             expected_revision,
-            &[],
         );
         db.commit(change).await?;
         t.revision = expected_revision + 1;
@@ -554,7 +549,6 @@ async fn generate(db: &Database) -> Result<Generated, EngineError> {
             Table::Task,
             &t.id,
             &t,
-            &[],
         );
         if !t.fell_due_at.is_empty() {
             change.record(
@@ -582,7 +576,6 @@ async fn generate(db: &Database) -> Result<Generated, EngineError> {
             &t.id,
             &t,
             *rev,
-            &[],
         );
         t.revision = rev + 1;
         out.fell_due.push(t);

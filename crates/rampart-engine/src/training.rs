@@ -195,7 +195,6 @@ impl Engine {
             &c.id,
             &c,
             expected_revision,
-            &[],
         );
         db.commit(change).await?;
         c.revision = expected_revision + 1;

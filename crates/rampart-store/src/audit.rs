@@ -21,21 +21,46 @@ pub async fn after(db: &Database, after: u64, limit: usize) -> Result<Vec<AuditE
     Ok(events)
 }
 
-/// Events about one entity (e.g. `asset:…`), oldest first.
+/// Events about one entity (e.g. `asset:…`), oldest first. A risk's include the batches that
+/// assessed it (their one event names the batch, each assessment record names the event's entity).
 pub async fn for_entity(
     db: &Database,
     entity: &str,
     limit: usize,
 ) -> Result<Vec<AuditEvent>, StoreError> {
+    let mut entities = vec![entity.to_string()];
+    if let Some(risk) = entity.strip_prefix("risk:") {
+        let batches = db
+            .rows(
+                "SELECT VALUE batch FROM risk_assessment:[$k, NONE]..[$k, ..]",
+                vars([("k", Value::from(risk))]),
+                0,
+            )
+            .await?;
+        for b in batches.iter().filter_map(Value::as_str) {
+            if !b.is_empty() && !entities.iter().any(|e| e == b) {
+                entities.push(b.to_string());
+            }
+        }
+    }
     let q = "SELECT * FROM audit_event WHERE entity = $e ORDER BY id LIMIT $limit";
-    from_rows(
-        db.rows(
-            q,
-            vars([("e", Value::from(entity)), ("limit", Value::from(limit))]),
-            0,
-        )
-        .await?,
-    )
+    let mut events: Vec<AuditEvent> = Vec::new();
+    for e in &entities {
+        events.extend(from_rows::<AuditEvent>(
+            db.rows(
+                q,
+                vars([
+                    ("e", Value::from(e.as_str())),
+                    ("limit", Value::from(limit)),
+                ]),
+                0,
+            )
+            .await?,
+        )?);
+    }
+    events.sort_by_key(|e| e.seq);
+    events.truncate(limit);
+    Ok(events)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,6 +20,7 @@ pub mod frameworks;
 pub mod organisations;
 pub mod policies;
 pub mod registers;
+pub mod risks;
 pub mod tokens;
 pub mod users;
 

@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -371,12 +371,26 @@ const ORGANISATION_V9: &str = r#"
 DEFINE FIELD IF NOT EXISTS newest_version ON document TYPE option<int>;
 "#;
 
+// A risk's assessments become records of their own beside it, appended, never rewritten (a
+// batch of 10,000 assessments no longer rewrites 10,000 risks), keyed [risk, "a" | "r", number]
+// so that a risk's are one range of keys; the risk's record keeps its fields, treatment and
+// acceptance. The assessments already stored move there (`risks::move_assessments_out`).
+const ORGANISATION_V10: &str = r#"
+DEFINE TABLE IF NOT EXISTS risk_assessment SCHEMAFULL;
+DEFINE FIELD IF NOT EXISTS risk ON risk_assessment TYPE string;
+DEFINE FIELD IF NOT EXISTS residual ON risk_assessment TYPE bool;
+DEFINE FIELD IF NOT EXISTS number ON risk_assessment TYPE int;
+DEFINE FIELD IF NOT EXISTS batch ON risk_assessment TYPE string;
+DEFINE FIELD IF NOT EXISTS data ON risk_assessment TYPE string;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
     match schema {
         Schema::System => vec![
             format!("{COMMON}{SYSTEM_V1}"),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),
@@ -396,6 +410,7 @@ fn migrations(schema: Schema) -> Vec<String> {
             ORGANISATION_V7.to_string(),
             ORGANISATION_V8.to_string(),
             ORGANISATION_V9.to_string(),
+            ORGANISATION_V10.to_string(),
         ],
     }
 }
@@ -429,10 +444,19 @@ pub async fn apply(db: &Surreal<Any>, schema: Schema) -> Result<(), StoreError> 
         if version <= found {
             continue;
         }
+        // Migration 10 moves data as well as defining tables: what it writes is read first
+        // (after its tables exist) and written in the transaction that bumps the version.
+        let (data, bound) = if version == 10 && schema == Schema::Organisation {
+            db.query(statements.as_str()).await?.check()?;
+            crate::risks::move_assessments_out(db).await?
+        } else {
+            (String::new(), serde_json::Map::new())
+        };
         let q = format!(
-            "BEGIN TRANSACTION;\n{statements}\nUPSERT meta:schema SET version = {version};\nCOMMIT TRANSACTION;"
+            "BEGIN TRANSACTION;\n{statements}\n{data}\nUPSERT meta:schema SET version = {version};\nCOMMIT TRANSACTION;"
         );
         db.query(q)
+            .bind(serde_json::Value::Object(bound))
             .await?
             .check()
             .map_err(|e| StoreError::Database(format!("migration {version}: {e}")))?;

@@ -1,6 +1,6 @@
 //! The registers that keep each record's state as JSON in `data` (see migration 5), with its
-//! revision beside it: the risk register and what follows from it (risks, the organisation's risk
-//! settings, interested parties, what the organisation recorded per control, approved Statements
+//! revision beside it: what follows from the risk register (the organisation's risk settings —
+//! risks themselves are in [`crate::risks`] —, interested parties, what the organisation recorded per control, approved Statements
 //! of Applicability, risk treatment plan items), and the ISMS's operation (tasks, internal
 //! audits, nonconformities, management reviews, objectives, courses).
 
@@ -14,7 +14,6 @@ use crate::{Change, Database, StoreError, records};
 /// The tables of this module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Table {
-    Risk,
     Settings,
     Party,
     ControlRecord,
@@ -30,7 +29,6 @@ pub enum Table {
 impl Table {
     fn name(self) -> &'static str {
         match self {
-            Table::Risk => "risk",
             Table::Settings => "risk_settings",
             Table::Party => "interested_party",
             Table::ControlRecord => "control_record",
@@ -98,65 +96,11 @@ pub async fn all_with_revisions<T: DeserializeOwned>(
     rows.iter().map(parse).collect()
 }
 
-/// Each treated risk's key and the controls its treatment selects, in key order. Reads the
-/// `treated_controls` column; a risk written before that column existed is read whole.
-pub async fn treated_controls(db: &Database) -> Result<Vec<(String, Vec<String>)>, StoreError> {
-    #[derive(serde::Deserialize)]
-    struct Treated {
-        treatment: Option<Controls>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Controls {
-        controls: Vec<String>,
-    }
-    let mut both = db
-        .rows_of_each(
-            "SELECT id, treated_controls FROM risk WHERE treated_controls IS NOT NONE;\n\
-             SELECT id, data, revision FROM risk WHERE treated_controls IS NONE;",
-            vars([]),
-            2,
-        )
-        .await?;
-    let old = both.pop().unwrap_or_default();
-    let current = both.pop().unwrap_or_default();
-    let key = |row: &Value| {
-        row.get("id")
-            .and_then(crate::json::record_key)
-            .unwrap_or_default()
-    };
-    let mut out = Vec::new();
-    for row in &current {
-        let text = row
-            .get("treated_controls")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        if !text.is_empty() {
-            out.push((key(row), text.split('\n').map(str::to_string).collect()));
-        }
-    }
-    for row in &old {
-        let (t, _): (Treated, u64) = parse(row)?;
-        if let Some(t) = t.treatment.filter(|t| !t.controls.is_empty()) {
-            out.push((key(row), t.controls));
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-fn content<T: Serialize>(table: Table, value: &T, revision: u64, extra: &[(&str, &str)]) -> Value {
-    let mut row = serde_json::Map::new();
-    row.insert(
-        "data".into(),
-        Value::from(serde_json::to_string(value).expect("records serialise")),
-    );
-    row.insert("revision".into(), Value::from(revision));
-    if table == Table::Risk {
-        for (k, v) in extra {
-            row.insert((*k).into(), Value::from(*v));
-        }
-    }
-    Value::Object(row)
+fn content<T: Serialize>(value: &T, revision: u64) -> Value {
+    serde_json::json!({
+        "data": serde_json::to_string(value).expect("records serialise"),
+        "revision": revision,
+    })
 }
 
 /// Creates `table:key` (AlreadyExists if it is there) with its audit event.
@@ -169,14 +113,13 @@ pub fn create<T: Serialize>(
     table: Table,
     key: &str,
     value: &T,
-    extra: &[(&str, &str)],
 ) {
     records::create(
         change,
         p,
         table.name(),
         key,
-        content(table, value, 1, extra),
+        content(value, 1),
         &format!("{} {key}", table.name().replace('_', " ")),
     );
     change.record(
@@ -199,7 +142,6 @@ pub fn replace<T: Serialize>(
     key: &str,
     value: &T,
     expected: u64,
-    extra: &[(&str, &str)],
 ) {
     records::replace(
         change,
@@ -207,7 +149,7 @@ pub fn replace<T: Serialize>(
         table.name(),
         key,
         expected,
-        content(table, value, expected + 1, extra),
+        content(value, expected + 1),
         &format!("{} {key}", table.name().replace('_', " ")),
     );
     change.record(
@@ -216,86 +158,6 @@ pub fn replace<T: Serialize>(
         format!("{}:{key}", table.name()),
         state(value),
     );
-}
-
-/// One record of a [`replace_many`]: its key, new value, the revision read, and for risks the
-/// columns beside the data.
-pub struct Replacement<'a, T> {
-    pub key: &'a str,
-    pub value: &'a T,
-    pub expected: u64,
-    pub extra: Vec<(&'a str, &'a str)>,
-}
-
-/// Replaces many records of one table at the revisions read, in one statement (a batch of
-/// 10,000 risks), each with its audit event.
-pub fn replace_many<T: Serialize>(
-    change: &mut Change,
-    p: &str,
-    actor: &str,
-    operation: &str,
-    table: Table,
-    items: &[Replacement<'_, T>],
-) {
-    let rows: Vec<Value> = items
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "key": r.key,
-                "expected": r.expected,
-                "content": content(table, r.value, r.expected + 1, &r.extra),
-            })
-        })
-        .collect();
-    let name = table.name();
-    let what = name.replace('_', " ");
-    let check_each = format!(
-        "FOR ${p}_row IN ${p}_rows {{\n\
-         LET ${p}_rec = type::record('{name}', ${p}_row.key);\n\
-         IF !record::exists(${p}_rec) {{ THROW string::concat('rampart:not-found:{what} ', ${p}_row.key) }};\n\
-         IF ${p}_rec.revision != ${p}_row.expected {{ THROW string::concat('rampart:stale:{what} ', ${p}_row.key, ' was changed by someone else: read it again and retry') }};\n\
-         }};"
-    );
-    // The revisions are checked by one SELECT over the record ids written into the statement,
-    // compared as one array: a check per row in the loop took 350–500 ms for 10,000 risks, this
-    // takes 200 ms (docs/benchmarks.md#risks). Only when it fails does the loop run, to name
-    // the record. Keys that would need escaping keep the loop.
-    let plain = |k: &str| {
-        !k.is_empty()
-            && k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    };
-    let check = if items.iter().all(|r| plain(r.key)) {
-        let ids: Vec<String> = items
-            .iter()
-            .map(|r| format!("{name}:⟨{}⟩", r.key))
-            .collect();
-        format!(
-            "IF (SELECT VALUE revision FROM [{}]) != ${p}_expected {{\n{check_each}\n}};",
-            ids.join(",")
-        )
-    } else {
-        check_each
-    };
-    let expected: Vec<Value> = items.iter().map(|r| Value::from(r.expected)).collect();
-    change.push(
-        &format!(
-            "{check}\n\
-             FOR ${p}_row IN ${p}_rows {{ UPDATE type::record('{name}', ${p}_row.key) CONTENT ${p}_row.content RETURN NONE; }};"
-        ),
-        vars([
-            (&format!("{p}_rows"), Value::Array(rows)),
-            (&format!("{p}_expected"), Value::Array(expected)),
-        ]),
-    );
-    for r in items {
-        change.record(
-            actor,
-            operation,
-            format!("{name}:{}", r.key),
-            state(r.value),
-        );
-    }
 }
 
 /// Creates or replaces a record whose key is natural (a control, the settings): `expected` 0
@@ -312,19 +174,9 @@ pub fn put<T: Serialize>(
     expected: u64,
 ) {
     if expected == 0 {
-        create(change, p, actor, operation, table, key, value, &[]);
+        create(change, p, actor, operation, table, key, value);
     } else {
-        replace(
-            change,
-            p,
-            actor,
-            operation,
-            table,
-            key,
-            value,
-            expected,
-            &[],
-        );
+        replace(change, p, actor, operation, table, key, value, expected);
     }
 }
 

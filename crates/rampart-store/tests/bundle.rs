@@ -24,11 +24,10 @@ async fn seed(db: &Database) {
             &mut change,
             &format!("c{i}"),
             "user:maria",
-            "risk.create",
-            Table::Risk,
+            "party.create",
+            Table::Party,
             key,
             &json!({"title": key}),
-            &[("title", key), ("owner", "maria")],
         );
     }
     db.commit(change).await.unwrap();
@@ -59,7 +58,7 @@ async fn a_snapshot_restores_whole_into_an_empty_database() {
     let source = store.organisation("acme").await.unwrap();
     seed(&source).await;
     let s = bundle::snapshot(&source).await.unwrap();
-    assert_eq!(s.tables["risk"].len(), 2);
+    assert_eq!(s.tables["interested_party"].len(), 2);
     assert_eq!(s.events.len(), 2);
     let chunk = &s.tables["attachment_chunk"][0];
     assert_eq!(chunk["id"], json!(["att-1", 0]));
