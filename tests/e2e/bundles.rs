@@ -436,3 +436,141 @@ async fn a_tampered_bundle_is_refused_and_nothing_is_created() {
         .collect();
     assert_eq!(names, ["Payroll database"]);
 }
+
+/// The bundle as Rampart at schema 9 wrote it: each risk's assessments inside its record, no
+/// `risk_assessment` table, sealed again with an export event of its own.
+fn as_schema_9(bytes: &[u8]) -> (Vec<u8>, String) {
+    use rampart_domain::audit::AuditEvent;
+    use rampart_domain::bundle::{self, Bundle};
+    let mut b: Bundle = serde_json::from_slice(bytes).unwrap();
+    let appended = b.tables.remove("risk_assessment").unwrap_or_default();
+    for row in b.tables.get_mut("risk").unwrap() {
+        let mut state: serde_json::Value =
+            serde_json::from_str(row["data"].as_str().unwrap()).unwrap();
+        let mut history: Vec<&serde_json::Value> = appended
+            .iter()
+            .filter(|a| a["risk"] == state["id"] && a["residual"] == false)
+            .collect();
+        history.sort_by_key(|a| a["number"].as_u64());
+        state["assessments"] = history
+            .iter()
+            .map(|a| {
+                serde_json::from_str::<serde_json::Value>(a["data"].as_str().unwrap()).unwrap()
+            })
+            .collect();
+        row["data"] = state.to_string().into();
+    }
+    b.schema_version = 9;
+    b.audit_events.pop();
+    b.content_digest = bundle::content_digest(&b.organisation, &b.framework, &b.tables);
+    let last = b.audit_events.last().unwrap();
+    let export = AuditEvent::next(
+        Some((last.seq, &last.hash)),
+        "operator:root",
+        bundle::EXPORT_OPERATION,
+        &format!("organisation:{}", b.organisation.id),
+        &bundle::export_state(&b.content_digest, "", b.records()),
+        "2026-11-29T00:00:00.000000Z",
+    );
+    let head = export.hash.clone();
+    b.audit_events.push(export);
+    (serde_json::to_vec(&b).unwrap(), head)
+}
+
+#[tokio::test]
+async fn a_bundle_from_an_older_schema_is_upgraded_on_import_and_a_newer_one_is_refused() {
+    let server = Server::with_plugins();
+    let (maria, _, _) = organisation(&server, "acme").await;
+    let asset = maria
+        .assets()
+        .create_asset(maria.req(asset_request(
+            "Payroll database",
+            "information-system",
+            "bob",
+        )))
+        .await
+        .unwrap()
+        .into_inner()
+        .id;
+    maria
+        .risks()
+        .create_risk(maria.req(pb::CreateRiskRequest {
+            id: "payroll-leak".into(),
+            fields: Some(pb::RiskFields {
+                title: "Payroll data leaks".into(),
+                description: String::new(),
+                assets: vec![asset],
+                threat: "data theft".into(),
+                vulnerability: String::new(),
+                owner: "maria".into(),
+            }),
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    let number = |name: &str, n: f64| pb::Input {
+        name: name.into(),
+        value: Some(pb::input::Value::Number(n)),
+    };
+    let assessed = maria
+        .risks()
+        .assess_risk(maria.req(pb::AssessRiskRequest {
+            id: "payroll-leak".into(),
+            expected_revision: 1,
+            inputs: vec![number("likelihood", 4.0), number("impact", 5.0)],
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let op = server.operator().await.in_org("acme");
+    let (bytes, _) = export(&op).await;
+
+    // Schema 9 kept the assessment inside the risk's record; importing it now moves it out.
+    let (old, head) = as_schema_9(&bytes);
+    assert!(!String::from_utf8_lossy(&old).contains("risk_assessment"));
+    try_import(&op, old, "moved", &head).await.unwrap();
+    let moved = server
+        .client(&issue_token(&server, "moved", "maria").await, "moved")
+        .await;
+    let risk = moved
+        .risks()
+        .get_risk(moved.req(pb::GetRiskRequest {
+            id: "payroll-leak".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(risk.assessments, assessed.assessments);
+    assert_eq!(risk.revision, assessed.revision);
+    let v = verify(&moved).await;
+    assert!(v.intact, "{}", v.reason);
+    // Assessing after the move takes the next place in the history.
+    let again = moved
+        .risks()
+        .assess_risk(moved.req(pb::AssessRiskRequest {
+            id: "payroll-leak".into(),
+            expected_revision: risk.revision,
+            inputs: vec![number("likelihood", 2.0), number("impact", 5.0)],
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.assessments.len(), 2);
+
+    // A bundle from a newer Rampart is refused, and nothing is created.
+    let newer = edit(&bytes, |v| v["schema_version"] = 99.into());
+    let e = import(&op, newer, "future", "").await;
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    assert!(e.message().contains("at least as new"), "{}", e.message());
+    let orgs = op
+        .orgs()
+        .list_organisations(op.req(pb::ListOrganisationsRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .organisations;
+    assert_eq!(orgs.len(), 2, "acme and moved: {orgs:?}");
+}

@@ -27,7 +27,8 @@ pub const IMPORT_OPERATION: &str = "organisation.import";
 pub struct Bundle {
     pub format: String,
     pub format_version: u32,
-    /// The database schema the records follow (the importing server must have the same).
+    /// The database schema the records follow: a server at a newer schema migrates them on
+    /// import, one at an older schema refuses them.
     pub schema_version: i64,
     pub organisation: Organisation,
     /// Empty for a whole organisation; a framework id for a selective export of that

@@ -145,9 +145,11 @@ impl Engine {
             "organisation.import",
             &Resource::Organisation { id: id.clone() },
         )?;
-        if b.schema_version != rampart_store::SCHEMA_VERSION {
+        // A bundle from an older Rampart is written as it was and then taken through the
+        // migrations since, as a database of that version would be; a newer one is refused.
+        if b.schema_version > rampart_store::SCHEMA_VERSION || b.schema_version < 1 {
             return Err(EngineError::FailedPrecondition(format!(
-                "the bundle was exported at schema version {}, this Rampart is at {}: import it with the same Rampart version as the exporter, then upgrade",
+                "the bundle was exported at schema version {}, this Rampart is at {}: import it with a Rampart at least as new as the exporter",
                 b.schema_version,
                 rampart_store::SCHEMA_VERSION
             )));
@@ -184,6 +186,12 @@ impl Engine {
             events: b.audit_events,
         };
         store::restore(&db, &snapshot, &imported).await?;
+        if let Err(e) = store::upgrade(&db, b.schema_version).await {
+            if let Err(undo) = store::clear(&db).await {
+                tracing::error!(org = %id, %undo, "could not clear an import whose upgrade failed");
+            }
+            return Err(e.into());
+        }
         // Name, size, scope, revision and times as exported: the same organisation, moved.
         let organisation = rampart_domain::organisation::Organisation {
             id: id.clone(),

@@ -145,6 +145,24 @@ pub async fn restore(
     Ok(())
 }
 
+/// Takes a restored bundle exported at schema `from` through the migrations since (a no-op at
+/// the current version): the database says `from`, and the migrations a database of that version
+/// would get at start run — their definitions are idempotent, their data steps run once.
+pub async fn upgrade(db: &Database, from: i64) -> Result<(), StoreError> {
+    if from >= crate::SCHEMA_VERSION {
+        return Ok(());
+    }
+    db.surreal()
+        .query("UPSERT meta:schema SET version = $from")
+        .bind(("from", from))
+        .await?
+        .check()?;
+    let applied =
+        crate::migrations::apply(db.surreal(), crate::migrations::Schema::Organisation).await;
+    db.changed();
+    applied
+}
+
 /// Removes every record and event: undoes a restore whose organisation could not be created.
 pub async fn clear(db: &Database) -> Result<(), StoreError> {
     let names = record_tables(db).await?;
