@@ -315,6 +315,15 @@ async fn try_import(
         .map(|r| r.into_inner())
 }
 
+async fn organisations(op: &Client) -> Vec<pb::Organisation> {
+    op.orgs()
+        .list_organisations(op.req(pb::ListOrganisationsRequest {}))
+        .await
+        .unwrap()
+        .into_inner()
+        .organisations
+}
+
 fn edit(bytes: &[u8], change: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
     let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
     change(&mut v);
@@ -405,13 +414,7 @@ async fn a_tampered_bundle_is_refused_and_nothing_is_created() {
         assert_eq!(e.code(), Code::InvalidArgument, "{what}: {e:?}");
         assert!(e.message().contains(expected), "{what}: {}", e.message());
     }
-    let orgs = op
-        .orgs()
-        .list_organisations(op.req(pb::ListOrganisationsRequest {}))
-        .await
-        .unwrap()
-        .into_inner()
-        .organisations;
+    let orgs = organisations(&op).await;
     assert_eq!(orgs.len(), 1, "nothing was created: {orgs:?}");
 
     // Members of an organisation do not import one; the operator does.
@@ -565,12 +568,6 @@ async fn a_bundle_from_an_older_schema_is_upgraded_on_import_and_a_newer_one_is_
     let e = import(&op, newer, "future", "").await;
     assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
     assert!(e.message().contains("at least as new"), "{}", e.message());
-    let orgs = op
-        .orgs()
-        .list_organisations(op.req(pb::ListOrganisationsRequest {}))
-        .await
-        .unwrap()
-        .into_inner()
-        .organisations;
+    let orgs = organisations(&op).await;
     assert_eq!(orgs.len(), 2, "acme and moved: {orgs:?}");
 }
