@@ -218,12 +218,6 @@ impl Risk {
         row
     }
 
-    /// The revision of the risk's own record, the assessments beside it left out.
-    pub fn row_revision(&self) -> u64 {
-        self.revision
-            .saturating_sub((self.assessments.len() + self.residual.len()) as u64)
-    }
-
     pub fn current(&self) -> Option<&Assessment> {
         self.assessments.last()
     }
@@ -349,6 +343,46 @@ mod tests {
             by: "maria".into(),
             note: "assessed".into(),
         }
+    }
+
+    #[test]
+    fn a_stored_risk_counts_its_assessments_and_lapses_an_older_acceptance() {
+        let mut row = Risk::new(
+            "r1".into(),
+            fields().validate().unwrap(),
+            "2026-11-01T00:00:00Z",
+        );
+        row.set_treatment(Treatment {
+            option: TreatmentOption::Accept,
+            controls: vec![],
+            plan: String::new(),
+        })
+        .unwrap();
+        let inherent = assessment("low", true);
+        let mut accepted = row.clone();
+        accepted.assess(inherent.clone());
+        accepted.accept("sam", "2026-11-30T00:00:00Z", "").unwrap();
+        let acceptance = accepted.acceptance.clone().unwrap();
+        assert_eq!(
+            acceptance.residuals, 0,
+            "the current assessment was accepted"
+        );
+        row.acceptance = Some(acceptance);
+
+        // Inherent assessments alone leave the acceptance; the revision counts them.
+        let read = Risk::from_parts(row.clone(), 2, vec![inherent.clone()], vec![]);
+        assert_eq!(read.revision, 3);
+        assert_eq!(
+            read.updated_at, inherent.at,
+            "the newest assessment is the last change"
+        );
+        assert!(read.acceptance.is_some());
+
+        // A planned residual assessment the acceptance did not see lapses it.
+        let residual = assessment("medium", false);
+        let read = Risk::from_parts(row, 2, vec![inherent], vec![residual]);
+        assert_eq!(read.revision, 4);
+        assert_eq!(read.acceptance, None);
     }
 
     #[test]
