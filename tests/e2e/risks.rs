@@ -819,3 +819,61 @@ fn pdftotext(path: &std::path::Path) -> String {
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
+
+#[tokio::test]
+async fn two_assessments_racing_for_one_risk_leave_one_aborted_and_a_treatment_beside_them() {
+    let server = Server::with_plugins();
+    let (maria, _bob, _carl, asset) = setup(&server).await;
+    create(&maria, "race", "maria", &asset).await;
+    for round in 0..5u64 {
+        let read = risk(&maria, "race").await.revision;
+        let assess = |likelihood: f64| {
+            let c = maria.clone();
+            async move {
+                c.risks()
+                    .assess_risk(c.req(pb::AssessRiskRequest {
+                        id: "race".into(),
+                        expected_revision: read,
+                        inputs: iso27005(likelihood, 3.0),
+                        ..Default::default()
+                    }))
+                    .await
+            }
+        };
+        let (a, b) = tokio::join!(assess(2.0), assess(4.0));
+        let codes = [&a, &b].map(|r| r.as_ref().err().map(|e| e.code()));
+        assert!(
+            codes.contains(&None) && codes.contains(&Some(Code::Aborted)),
+            "round {round}: one lands, the other is ABORTED: {a:?} {b:?}"
+        );
+        let refused = [&a, &b].into_iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert!(
+            refused.message().contains("risk race"),
+            "{}",
+            refused.message()
+        );
+        let now = risk(&maria, "race").await;
+        assert_eq!(now.assessments.len() as u64, round + 1);
+        assert_eq!(now.revision, read + 1);
+    }
+    // A treatment is a change of the risk's own record: it names the revision that counts the
+    // assessments, and the history stays whole.
+    let r = risk(&maria, "race").await;
+    let treated = maria
+        .risks()
+        .treat_risk(maria.req(pb::TreatRiskRequest {
+            id: "race".into(),
+            expected_revision: r.revision,
+            treatment: Some(pb::Treatment {
+                option: "mitigate".into(),
+                controls: vec!["iso27001:A.8.13".into()],
+                plan: String::new(),
+            }),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(treated.revision, r.revision + 1);
+    assert_eq!(risk(&maria, "race").await.assessments, r.assessments);
+}
