@@ -394,6 +394,58 @@ impl Resource {
         Some((type_name, class))
     }
 
+    /// A class key's users named by their relation to the asking user `me` instead of by id:
+    /// `\0me` for `me`, `\0N` for another user first named at place N (owner, version author,
+    /// reviewers, approvers, distribution). Two resources with the same key then differ only in
+    /// which other users they name, keeping which fields name the same one. No policy tells other
+    /// users apart while none names a user (the filter checks that) and no entity has a
+    /// user-valued attribute besides these (the test `users_are_told_apart_only_through_resources`
+    /// pins the schema): they are not in a decision's entities, so equality with the principal or
+    /// with each other is all a policy can see of them.
+    pub(crate) fn name_users_relative_to(&mut self, me: &str) {
+        let mut users: Vec<&mut String> = match self {
+            Resource::Document(d) => {
+                let DocumentFacts {
+                    owner,
+                    version_author,
+                    reviewers,
+                    approvers,
+                    distribution_users,
+                    ..
+                } = &mut **d;
+                [owner, version_author]
+                    .into_iter()
+                    .chain(reviewers.iter_mut())
+                    .chain(approvers.iter_mut())
+                    .chain(distribution_users.iter_mut())
+                    .collect()
+            }
+            Resource::Asset { owner, .. } => vec![owner],
+            _ => return,
+        };
+        // Each user's name: the asker, or the place of its first mention.
+        let names: Vec<Option<usize>> = (0..users.len())
+            .map(|i| {
+                if *users[i] == me {
+                    return None;
+                }
+                Some((0..i).find(|j| *users[*j] == *users[i]).unwrap_or(i))
+            })
+            .collect();
+        // Rewritten in place, reusing each string's buffer.
+        for (user, name) in users.iter_mut().zip(names) {
+            user.clear();
+            user.push('\0');
+            match name {
+                None => user.push_str("me"),
+                Some(n) => {
+                    use std::fmt::Write;
+                    let _ = write!(user, "{n}");
+                }
+            }
+        }
+    }
+
     pub fn uid(&self) -> EntityUid {
         match self {
             Resource::Organisation { id } => uid("Rampart::Organisation", id),

@@ -339,10 +339,17 @@ impl Authorizer {
     /// Decisions of `action` by `principal` over many resources, as an authorized list takes
     /// them (see [`Filter`]).
     pub fn filter(self: &Arc<Self>, principal: &Principal, action: &str) -> Filter {
+        // Users in a class key are named relative to the asking user unless a policy names a
+        // particular user (see `Resource::name_users_relative_to`).
+        let me = match principal {
+            Principal::User { id, .. } if !self.names_entities_of("User") => Some(id.clone()),
+            _ => None,
+        };
         Filter {
             authz: self.clone(),
             principal: principal.clone(),
             action: action.to_string(),
+            me,
             by_class: HashMap::new(),
             decisions: 0,
         }
@@ -376,6 +383,8 @@ pub struct Filter {
     authz: Arc<Authorizer>,
     principal: Principal,
     action: String,
+    /// The asking user's id, when the users a resource names can be keyed relative to it.
+    me: Option<String>,
     by_class: HashMap<Resource, bool>,
     decisions: usize,
 }
@@ -386,10 +395,13 @@ impl Filter {
         let class = resource
             .class(self.authz.mentions_version)
             .filter(|(type_name, _)| !self.authz.names_entities_of(type_name));
-        let Some((_, class)) = class else {
+        let Some((_, mut class)) = class else {
             self.decisions += 1;
             return self.decide(resource);
         };
+        if let Some(me) = &self.me {
+            class.name_users_relative_to(me);
+        }
         if let Some(allowed) = self.by_class.get(&class) {
             return *allowed;
         }
@@ -1024,15 +1036,20 @@ expect = "deny"
         (filtered, filter.decisions())
     }
 
-    /// The defaults and a policy that reads documents' version numbers.
-    pub(super) fn reading_versions() -> Arc<Authorizer> {
+    /// The defaults and one more policy file.
+    fn defaults_and(name: &str, text: &str) -> Arc<Authorizer> {
         let mut files = with_platform(&default_policy_files());
-        files.push((
-            "v.cedar".into(),
-            "@id(\"late-versions\")\nforbid (principal, action, resource is Rampart::Document) when { resource.version > 3 };".into(),
-        ));
+        files.push((name.into(), text.into()));
         Arc::new(
             Authorizer::build(default_schema(), &files, &[], OffsetDateTime::now_utc()).unwrap(),
+        )
+    }
+
+    /// The defaults and a policy that reads documents' version numbers.
+    pub(super) fn reading_versions() -> Arc<Authorizer> {
+        defaults_and(
+            "v.cedar",
+            "@id(\"late-versions\")\nforbid (principal, action, resource is Rampart::Document) when { resource.version > 3 };",
         )
     }
 
@@ -1050,6 +1067,100 @@ expect = "deny"
         let (readable, decisions) = filtered(&reading_versions(), &eve, &docs);
         assert!(readable.iter().any(|a| *a));
         assert!(decisions > 80, "{decisions} decisions");
+    }
+
+    #[test]
+    fn a_filter_keys_the_users_a_document_names_relative_to_the_asker() {
+        // Every document owned, written, reviewed, approved and distributed by different people,
+        // the reader among them now and then: one decision each before users were keyed by
+        // their relation to the asker.
+        let eve = user("acme", "eve", &["employee"]);
+        let docs: Vec<Resource> = many_documents(600)
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let Resource::Document(mut d) = d else {
+                    unreachable!()
+                };
+                let someone = |k: usize| format!("user{}", (i * 7 + k) % 500);
+                let or_eve = |k: usize, every: usize| {
+                    if i % every == 0 {
+                        "eve".into()
+                    } else {
+                        someone(k)
+                    }
+                };
+                d.owner = or_eve(1, 11);
+                d.version_author = or_eve(2, 5);
+                d.reviewers = vec![someone(3), or_eve(4, 13)];
+                d.approvers = vec![someone(5)];
+                d.distribution_users = vec![or_eve(6, 3), someone(7)];
+                if i % 17 == 0 {
+                    // The same person in two roles, which a policy comparing them would see.
+                    d.approvers = vec![d.version_author.clone()];
+                }
+                Resource::Document(d)
+            })
+            .collect();
+        let defaults = Arc::new(Authorizer::with_defaults().unwrap());
+        let (readable, decisions) = filtered(&defaults, &eve, &docs);
+        assert!(readable.iter().any(|a| *a) && readable.iter().any(|a| !*a));
+        assert!(decisions < 300, "{decisions} decisions for 600 documents");
+
+        // A policy comparing two of a document's users with each other is still decided right.
+        let four_eyes = defaults_and(
+            "four-eyes.cedar",
+            "@id(\"four-eyes\")\nforbid (principal, action == Rampart::Action::\"document.read\", resource is Rampart::Document) when { resource.approvers.contains(resource.version_author) };",
+        );
+        let (readable, _) = filtered(&four_eyes, &eve, &docs);
+        assert!(readable.iter().any(|a| *a));
+
+        // A policy naming a particular user turns the keying off.
+        let naming = defaults_and(
+            "carol.cedar",
+            "@id(\"carol-documents\")\nforbid (principal, action, resource is Rampart::Document) when { resource.owner == Rampart::User::\"acme/user8\" };",
+        );
+        let (_, decisions) = filtered(&naming, &eve, &docs);
+        assert!(decisions > 500, "{decisions} decisions");
+    }
+
+    /// What keying users relative to the asker relies on (`Resource::name_users_relative_to`):
+    /// users have no attribute that is a user, and the users a document or an asset names are
+    /// exactly the attributes that keying renames.
+    #[test]
+    fn users_are_told_apart_only_through_resources() {
+        let schema = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../policies/rampart.cedarschema"),
+        )
+        .unwrap();
+        let user_valued = |entity: &str| -> Vec<String> {
+            let start = schema
+                .find(&format!("entity {entity} "))
+                .unwrap_or_else(|| panic!("no entity {entity}"));
+            let body = &schema[start..];
+            let body = &body[body.find('{').unwrap() + 1..body.find("};").unwrap()];
+            body.lines()
+                .filter_map(|l| {
+                    let l = l.split("//").next().unwrap();
+                    let (name, ty) = l.split_once(':')?;
+                    let ty = ty.trim().trim_end_matches(',');
+                    (ty == "User" || ty == "Set<User>").then(|| name.trim().to_string())
+                })
+                .collect()
+        };
+        assert_eq!(user_valued("User"), Vec::<String>::new());
+        assert_eq!(
+            user_valued("Document"),
+            [
+                "owner",
+                "version_author",
+                "reviewers",
+                "approvers",
+                "distribution_users"
+            ]
+        );
+        assert_eq!(user_valued("Asset"), ["owner"]);
     }
 
     #[test]
