@@ -97,16 +97,22 @@ pub async fn get_with_context(
         4096 + 1024 * read.0.as_ref().map_or(0, |d| d.versions.len() as u64)
     };
     db.cached(&format!("document+context/{id}"), size, || async {
+        // One transaction: the row and its versions as of one moment (a revision committed
+        // between two statements would pair a row with versions it does not list), and
+        // SurrealDB compiles each table's fields once. Its `BEGIN` answers first.
         let mut rows = db
             .rows_of_each(
-                "SELECT * FROM type::record('document', $id); \
+                "BEGIN TRANSACTION; \
+                 SELECT * FROM type::record('document', $id); \
                  SELECT * FROM document_version WHERE document = $id ORDER BY number; \
                  SELECT * FROM classification_scheme:current; \
-                 SELECT * FROM retention_schedule:current;",
+                 SELECT * FROM retention_schedule:current; \
+                 COMMIT TRANSACTION;",
                 vars([("id", Value::from(id))]),
-                4,
+                5,
             )
             .await?;
+        rows.remove(0);
         let schedule = rows.pop().unwrap_or_default().into_iter().next();
         let scheme = rows.pop().unwrap_or_default().into_iter().next();
         let versions = rows.pop().unwrap_or_default();
