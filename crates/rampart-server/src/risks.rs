@@ -81,19 +81,19 @@ fn fields_in(f: Option<pb::RiskFields>) -> RiskFields {
     }
 }
 
-fn assessment_out(a: &Assessment) -> pb::RiskAssessment {
+fn assessment_out(a: Assessment) -> pb::RiskAssessment {
     pb::RiskAssessment {
-        methodology: a.methodology.clone(),
-        methodology_version: a.methodology_version.clone(),
-        digest: a.digest.clone(),
         inputs: inputs_out(&a.inputs),
+        methodology: a.methodology,
+        methodology_version: a.methodology_version,
+        digest: a.digest,
         score: a.score,
-        level: a.level.clone(),
+        level: a.level,
         acceptable: a.acceptable,
-        explanation: a.explanation.clone(),
-        at: a.at.clone(),
-        by: a.by.clone(),
-        note: a.note.clone(),
+        explanation: a.explanation,
+        at: a.at,
+        by: a.by,
+        note: a.note,
     }
 }
 
@@ -108,13 +108,13 @@ pub(crate) fn risk_out(r: Risk) -> pb::Risk {
             vulnerability: r.fields.vulnerability,
             owner: r.fields.owner,
         }),
-        assessments: r.assessments.iter().map(assessment_out).collect(),
+        assessments: r.assessments.into_iter().map(assessment_out).collect(),
         treatment: r.treatment.map(|t| pb::Treatment {
             option: t.option.as_str().into(),
             controls: t.controls,
             plan: t.plan,
         }),
-        residual: r.residual.iter().map(assessment_out).collect(),
+        residual: r.residual.into_iter().map(assessment_out).collect(),
         acceptance: r.acceptance.map(|a: Acceptance| pb::Acceptance {
             by: a.by,
             at: a.at,
