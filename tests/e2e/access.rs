@@ -815,3 +815,34 @@ async fn policy_sets_are_replaced_only_when_valid_and_tested_and_roll_back() {
         "45. {users:?}"
     );
 }
+
+/// The filter behind a list keys the users a document names by their relation to the reader
+/// (docs/policies.md#lists): drafts alike but for who owns, wrote or approves them are still
+/// shown only to the people they name, each reader seeing their own.
+#[tokio::test]
+async fn a_list_shows_each_reader_the_drafts_that_name_them_among_alike_drafts_of_others() {
+    let server = Server::memory();
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    let ann = add_user(&server, "acme", "ann", &["employee"], "Ops", "Engineer").await;
+    let carl = add_user(&server, "acme", "carl", &["employee"], "Ops", "Engineer").await;
+    let fields = |owner: &str, approver: &str| doc_fields(owner, "internal", &[approver], &["Ops"]);
+    document(&bob, &maria, "bob-draft", fields("bob", "maria"), false).await;
+    document(&ann, &maria, "ann-draft", fields("ann", "maria"), false).await;
+    document(&carl, &maria, "carl-draft", fields("carl", "maria"), false).await;
+    document(
+        &bob,
+        &maria,
+        "bob-draft-ann-approves",
+        fields("bob", "ann"),
+        false,
+    )
+    .await;
+    document(&carl, &maria, "published", fields("carl", "maria"), true).await;
+
+    let (ids, _) = list_ids(&bob, 100).await;
+    assert_eq!(ids, ["bob-draft", "bob-draft-ann-approves", "published"]);
+    let (ids, _) = list_ids(&ann, 100).await;
+    assert_eq!(ids, ["ann-draft", "bob-draft-ann-approves", "published"]);
+    let (ids, _) = list_ids(&carl, 100).await;
+    assert_eq!(ids, ["carl-draft", "published"]);
+}

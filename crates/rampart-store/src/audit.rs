@@ -30,16 +30,9 @@ pub async fn for_entity(
 ) -> Result<Vec<AuditEvent>, StoreError> {
     let mut entities = vec![entity.to_string()];
     if let Some(risk) = entity.strip_prefix("risk:") {
-        let batches = db
-            .rows(
-                "SELECT VALUE batch FROM risk_assessment:[$k, NONE]..[$k, ..]",
-                vars([("k", Value::from(risk))]),
-                0,
-            )
-            .await?;
-        for b in batches.iter().filter_map(Value::as_str) {
-            if !b.is_empty() && !entities.iter().any(|e| e == b) {
-                entities.push(b.to_string());
+        for b in crate::risks::assessed_by(db, risk).await? {
+            if !entities.contains(&b) {
+                entities.push(b);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The risk register as stored (migration 10): a risk's own record (`risk`: its fields,
 //! treatment and acceptance) and its assessments appended beside it (`risk_assessment`, one
-//! record each, keyed `⟨risk/a|r/number⟩`). Assessing never rewrites the risk's record, so a
+//! record each). Assessing never rewrites the risk's record, so a
 //! batch of 10,000 assessments is 10,000 appended records and one audit event (see
 //! docs/benchmarks.md#risks); two assessors racing for the same risk collide on the key. The
 //! key is an array, `[risk, "a" | "r", number]`, so a risk's assessments are one range of keys
@@ -314,6 +314,28 @@ pub fn append(
     );
 }
 
+/// The audit entities of the calls that assessed `risk`, each once: `risk_batch:…` for a batch
+/// or a migration, `risk:ID` for a single assessment; assessments moved by migration 10 name
+/// none.
+pub async fn assessed_by(db: &Database, risk: &str) -> Result<Vec<String>, StoreError> {
+    let rows = db
+        .rows(
+            "SELECT VALUE batch FROM risk_assessment:[$k, NONE]..[$k, ..]",
+            vars([("k", Value::from(risk))]),
+            0,
+        )
+        .await?;
+    let mut entities: Vec<String> = rows
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|b| !b.is_empty())
+        .map(str::to_string)
+        .collect();
+    entities.sort_unstable();
+    entities.dedup();
+    Ok(entities)
+}
+
 /// Appends a batch's assessments under a new `risk_batch:ID` entity (see [`append`]).
 pub fn append_batch(change: &mut Change, actor: &str, operation: &str, items: &[Appended<'_>]) {
     let entity = format!("risk_batch:{}", crate::new_id());
@@ -355,8 +377,8 @@ pub(crate) async fn move_assessments_out(
     for r in risks {
         let key = r.get("key").and_then(Value::as_str).unwrap_or_default();
         let data = r.get("data").and_then(Value::as_str).unwrap_or("{}");
-        let mut state: Value =
-            serde_json::from_str(data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut state: Value = serde_json::from_str(data)
+            .map_err(|e| StoreError::Corrupt(format!("migration 10, risk {key}: {e}")))?;
         let Some(obj) = state.as_object_mut() else {
             continue;
         };
