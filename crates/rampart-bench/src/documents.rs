@@ -22,6 +22,8 @@ const READERS: usize = 16;
 const READ_SECONDS: u64 = 10;
 const DIFF_RUNS: usize = 10;
 const ATTACHMENT: usize = 50 * 1024 * 1024;
+const LISTED: usize = 10_000;
+const LIST_RUNS: usize = 5;
 
 async fn client(url: &str) -> anyhow::Result<DocumentServiceClient<Channel>> {
     Ok(
@@ -238,6 +240,64 @@ pub async fn run() -> anyhow::Result<()> {
         bail!("downloaded {got} bytes of {ATTACHMENT}");
     }
     let rss_after = peak_rss_mib(running.pid)?;
+
+    // An authorized ListDocuments over the register after 10,000 more documents (drafts owned
+    // in turn by maria, raj and tom, all written by maria): tom pages through all of it and
+    // sees the ones he owns, the published ones on his list, nothing else.
+    let started = Instant::now();
+    let mut creators = Vec::new();
+    for w in 0..WRITERS {
+        let mut c = client(&url).await?;
+        let token = maria.clone();
+        creators.push(tokio::spawn(async move {
+            for i in (w..LISTED).step_by(WRITERS) {
+                let mut f = fields(format!("Listed record {i}"));
+                f.owner = ["maria", "raj", "tom"][i % 3].into();
+                c.create_document(req(
+                    pb::CreateDocumentRequest {
+                        id: format!("listed-{i:05}"),
+                        fields: Some(f),
+                        content: text(256, 0),
+                        change_note: String::new(),
+                    },
+                    &token,
+                ))
+                .await?;
+            }
+            Ok::<_, tonic::Status>(())
+        }));
+    }
+    for w in creators {
+        w.await??;
+    }
+    let created = started.elapsed();
+    let mut listings = Vec::new();
+    let mut listed = 0;
+    for _ in 0..LIST_RUNS {
+        let t = Instant::now();
+        listed = 0;
+        let mut token = String::new();
+        loop {
+            let page = c
+                .list_documents(req(
+                    pb::ListDocumentsRequest {
+                        page_size: 1000,
+                        page_token: token,
+                        ..Default::default()
+                    },
+                    &tom,
+                ))
+                .await?
+                .into_inner();
+            listed += page.documents.len();
+            token = page.next_page_token;
+            if token.is_empty() {
+                break;
+            }
+        }
+        listings.push(t.elapsed());
+    }
+    listings.sort();
     drop(running);
 
     println!("| measure | result |");
@@ -274,6 +334,15 @@ pub async fn run() -> anyhow::Result<()> {
     println!(
         "| server RSS before / peak RSS during the 50 MB transfer | {rss_before:.1} / {rss_after:.1} MiB (+{:.1} MiB) |",
         rss_after - rss_before
+    );
+    println!(
+        "| CreateDocument x {LISTED}, {WRITERS} writers | {:.0}/s |",
+        LISTED as f64 / created.as_secs_f64()
+    );
+    println!(
+        "| authorized ListDocuments by a reader over {LISTED}+ documents, all pages of 1,000 ({listed} readable), {LIST_RUNS} runs: min / p50 | {} / {} |",
+        ms(listings[0]),
+        ms(percentile(&listings, 0.50))
     );
     Ok(())
 }
