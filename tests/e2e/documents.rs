@@ -1044,7 +1044,8 @@ async fn a_document_a_loaded_framework_makes_mandatory_is_always_required() {
 
 /// A revision answers with the versions it touched and the published one, not the history
 /// (its cost must not grow with the number of versions); GetDocument still has every version,
-/// and the published version and review date stay right in the short answer.
+/// and the published version and review date stay right in the short answer. A list has the
+/// versions in force.
 #[tokio::test]
 async fn a_revision_answers_with_what_it_touched_and_the_published_version() {
     let server = Server::memory();
@@ -1084,4 +1085,63 @@ async fn a_revision_answers_with_what_it_touched_and_the_published_version() {
     let numbers: Vec<u32> = whole.versions.iter().map(|v| v.number).collect();
     assert_eq!(numbers, [1, 2, 3, 4, 5]);
     assert_eq!(whole.revision, d.revision);
+    // A list carries each document's versions in force, the published one and the newest.
+    let listed = maria
+        .documents()
+        .list_documents(maria.req(pb::ListDocumentsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .documents;
+    let isp = listed.iter().find(|d| d.id == "isp").expect("isp listed");
+    let numbers: Vec<u32> = isp.versions.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, [1, 5]);
+    assert_eq!((isp.published_version, isp.latest_version), (1, 5));
+    assert_eq!(isp.revision, d.revision);
+}
+
+/// A list read again while nothing changed is served from the pages kept in the server; a
+/// change to a document's distribution takes it out of (and back into) a reader's list at once.
+#[tokio::test]
+async fn a_list_follows_a_change_of_distribution_at_once() {
+    let server = Server::memory();
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    let sam = add_user(&server, "acme", "sam", &["employee"], "Sales", "sales rep").await;
+    let mut d = publish_new(&maria, &bob, "isp", fields("maria", &["bob"], 1), "Policy").await;
+    let listed = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let r = c
+                .documents()
+                .list_documents(c.req(pb::ListDocumentsRequest::default()))
+                .await
+                .unwrap()
+                .into_inner();
+            r.documents.into_iter().map(|d| d.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(&sam).await, ["isp"]);
+    assert_eq!(listed(&sam).await, ["isp"], "asked again, unchanged");
+    for (departments, expected) in [(&["Finance"], vec![]), (&["Sales"], vec!["isp"])] {
+        let mut f = fields("maria", &["bob"], 1);
+        f.distribution = Some(pb::Distribution {
+            departments: departments.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        });
+        d = maria
+            .documents()
+            .update_document(maria.req(pb::UpdateDocumentRequest {
+                id: "isp".into(),
+                expected_revision: d.revision,
+                fields: Some(f),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            listed(&sam).await,
+            expected,
+            "distributed to {departments:?}"
+        );
+    }
 }

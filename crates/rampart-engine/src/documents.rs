@@ -384,7 +384,9 @@ impl Engine {
         })
     }
 
-    /// Documents the caller may read (through their published or newest version), a page at a time.
+    /// Documents the caller may read (through their published or newest version), a page at a
+    /// time, each with its versions in force that the caller may read: the published one and
+    /// the newest (`get_document` has the whole history).
     pub async fn list_documents(
         &self,
         caller: &Caller,
@@ -409,15 +411,22 @@ impl Engine {
         loop {
             let batch = store::list(&db, &query.filter, &cursor, size + 1).await?;
             let exhausted = batch.len() <= size;
-            for d in batch {
+            for d in batch.iter() {
                 if out.len() == size {
                     return Ok((out, cursor));
                 }
-                cursor = d.id.clone();
-                let readable = default_version(&d)
-                    .is_some_and(|v| readers.allows(&facts(&org, &d, Some(v), scheme.as_ref())));
+                cursor.clone_from(&d.id);
+                let readable = default_version(d)
+                    .is_some_and(|v| readers.allows(&facts(&org, d, Some(v), scheme.as_ref())));
                 if readable {
-                    out.push(self.view(&mut readers, &org, d, scheme.as_ref(), &schedule.schedule));
+                    let view = self.view(
+                        &mut readers,
+                        &org,
+                        d.clone(),
+                        scheme.as_ref(),
+                        &schedule.schedule,
+                    );
+                    out.push(view);
                 }
             }
             if exhausted {

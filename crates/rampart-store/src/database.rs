@@ -87,7 +87,26 @@ pub struct Database {
     /// Reads kept until the next change (see [`Database::cached`]); `None` when another process
     /// may write the same database (a SurrealDB server), where nothing here would see its writes.
     cache: Option<Arc<ReadCache>>,
+    /// Pages of a register kept until the next change (see [`Database::cached_page`]); `None`
+    /// where `cache` is.
+    pages: Option<Arc<std::sync::Mutex<Pages>>>,
 }
+
+/// Large reads (a thousand documents) kept until the database next changes. Not in the read
+/// cache: it is sharded 8 ways into 4 MiB and admits a new entry into a small probation queue,
+/// so pages of a megabyte or more were evicted before anyone asked for them again. Every change
+/// drops them all, so a map in the order of reading, oldest out first past the budget, is
+/// enough.
+#[derive(Default)]
+struct Pages {
+    generation: u64,
+    bytes: u64,
+    order: std::collections::VecDeque<String>,
+    held: std::collections::HashMap<String, (u64, Arc<dyn AnyValue + Send + Sync>)>,
+}
+
+/// The most one database keeps in pages, in estimated bytes.
+const PAGE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// What one cached read holds: the generation it was read at, its estimated size in bytes and
 /// the value.
@@ -123,6 +142,7 @@ impl Database {
             generation: Arc::default(),
             cache: sole_writer
                 .then(|| Arc::new(ReadCache::with_weighter(CACHED_READS, CACHED_BYTES, BySize))),
+            pages: sole_writer.then(Arc::default),
         }
     }
 
@@ -156,6 +176,62 @@ impl Database {
         let value = Arc::new(load().await?);
         let bytes = size(&value);
         cache.insert(key.to_string(), (generation, bytes, value.clone()));
+        Ok(value)
+    }
+
+    /// [`Database::cached`] for a read of a megabyte or more (a page of a thousand documents):
+    /// kept until this database next changes, at most 32 MiB of them, the oldest going first.
+    pub async fn cached_page<T, F, Fut>(
+        &self,
+        key: &str,
+        size: impl FnOnce(&T) -> u64,
+        load: F,
+    ) -> Result<Arc<T>, StoreError>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let Some(pages) = &self.pages else {
+            return load().await.map(Arc::new);
+        };
+        let generation = self.generation.load(Ordering::Acquire);
+        {
+            let held = pages.lock().expect("pages");
+            if held.generation == generation
+                && let Some((_, value)) = held.held.get(key)
+                && let Ok(value) = value.clone().downcast::<T>()
+            {
+                return Ok(value);
+            }
+        }
+        let value = Arc::new(load().await?);
+        let bytes = size(&value);
+        let mut held = pages.lock().expect("pages");
+        if held.generation != generation {
+            if held.generation > generation {
+                // Read before a change another reader has already seen: not kept.
+                return Ok(value);
+            }
+            *held = Pages {
+                generation,
+                ..Default::default()
+            };
+        }
+        if bytes > PAGE_BYTES || held.held.contains_key(key) {
+            return Ok(value);
+        }
+        while held.bytes + bytes > PAGE_BYTES {
+            let Some(oldest) = held.order.pop_front() else {
+                break;
+            };
+            if let Some((b, _)) = held.held.remove(&oldest) {
+                held.bytes -= b;
+            }
+        }
+        held.bytes += bytes;
+        held.order.push_back(key.to_string());
+        held.held.insert(key.to_string(), (bytes, value.clone()));
         Ok(value)
     }
 
@@ -205,6 +281,52 @@ impl Database {
             return Err(StoreError::Database(e.to_string()));
         }
         (0..count).map(|i| Ok(res.take(i)?)).collect()
+    }
+
+    /// Runs `query`, then the query `then` makes of its rows (if any), both in one read
+    /// transaction: the second sees the database as the first did, whatever commits between
+    /// them. For a read whose second half depends on the first's rows (a page of documents,
+    /// then their versions by key), which one SurrealQL string could only express with
+    /// closures costing several times the reads themselves. The reading runs in its own task,
+    /// so a caller that goes away does not leave the transaction open.
+    pub async fn read_then<F>(
+        &self,
+        query: &str,
+        vars: Map<String, Value>,
+        then: F,
+    ) -> Result<(Vec<Value>, Vec<Value>), StoreError>
+    where
+        F: FnOnce(&[Value]) -> Option<(String, Map<String, Value>)> + Send + 'static,
+    {
+        let db = self.db.clone();
+        let query = query.to_string();
+        tokio::spawn(async move {
+            let tx = db.begin().await?;
+            let read = async {
+                let first = Self::take_rows(tx.query(query).bind(Value::Object(vars)).await?)?;
+                let second = match then(&first) {
+                    Some((q, vars)) => {
+                        Self::take_rows(tx.query(q).bind(Value::Object(vars)).await?)?
+                    }
+                    None => Vec::new(),
+                };
+                Ok::<_, StoreError>((first, second))
+            }
+            .await;
+            // Nothing was written: cancelling ends the transaction either way.
+            tx.cancel().await?;
+            read
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("the read was abandoned: {e}")))?
+    }
+
+    fn take_rows(mut res: surrealdb::IndexedResults) -> Result<Vec<Value>, StoreError> {
+        let errors = res.take_errors();
+        if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
+            return Err(StoreError::Database(e.to_string()));
+        }
+        Ok(res.take(0)?)
     }
 
     pub async fn head(&self) -> Result<Option<(u64, String)>, StoreError> {

@@ -61,19 +61,8 @@ pub async fn get_for_revision(db: &Database, id: &str) -> Result<DocumentInConte
     let schedule = rows.pop().unwrap_or_default().into_iter().next();
     let scheme = rows.pop().unwrap_or_default().into_iter().next();
     let published = rows.pop().unwrap_or_default();
-    let mut newest = rows.pop().unwrap_or_default();
+    let newest = rows.pop().unwrap_or_default();
     let doc = rows.pop().unwrap_or_default().into_iter().next();
-    if doc.is_some() && newest.is_empty() {
-        // A row written before the pointer (schema 8 and earlier), or a document whose newest
-        // version's row is gone: ask the index.
-        newest = db
-            .rows(
-                "SELECT * FROM document_version WHERE document = $id ORDER BY number DESC LIMIT 1",
-                vars([("id", Value::from(id))]),
-                0,
-            )
-            .await?;
-    }
     let number = |v: &Value| v.get("number").and_then(Value::as_u64).unwrap_or(0);
     let mut versions: Vec<Value> = published.into_iter().chain(newest).collect();
     versions.sort_by_key(number);
@@ -149,12 +138,52 @@ pub struct DocumentFilter {
     pub kind: String,
 }
 
-/// Documents in key order after `after` (keyset paging), with their versions.
+/// Which versions a read of many documents brings with each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versions {
+    /// The published one and the newest (once if they are the same): what a list shows.
+    InForce,
+    /// The whole history.
+    All,
+}
+
+/// Documents in key order after `after` (keyset paging), each with its versions in force (see
+/// [`Versions::InForce`]): a list's cost does not grow with the documents' histories. A page is
+/// kept until the organisation next changes (see [`Database::cached`]), so paging through an
+/// unchanged register again is not read again.
 pub async fn list(
     db: &Database,
     filter: &DocumentFilter,
     after: &str,
     limit: usize,
+) -> Result<std::sync::Arc<Vec<Document>>, StoreError> {
+    // Debug quotes the strings, so no two requests share a key.
+    let key = format!(
+        "documents/{:?}",
+        (&filter.owner, &filter.kind, after, limit)
+    );
+    let size = |docs: &Vec<Document>| {
+        docs.iter()
+            .map(|d| 1024 + 512 * d.versions.len() as u64)
+            .sum()
+    };
+    db.cached_page(&key, size, || {
+        page(db, filter, after, limit, Versions::InForce)
+    })
+    .await
+}
+
+/// Documents in key order after `after`: the rows, then their versions by key (`document/N`,
+/// numbers from the pointers on the rows), in one read transaction so that each row goes with
+/// the versions it had. Asking the index for a page's versions instead (`WHERE document IN $ids
+/// ORDER BY document, number`) walked the whole index in order and filtered it: 125 ms for a
+/// page of 1,001 documents among 10,000, against 20 ms by key.
+async fn page(
+    db: &Database,
+    filter: &DocumentFilter,
+    after: &str,
+    limit: usize,
+    versions: Versions,
 ) -> Result<Vec<Document>, StoreError> {
     let mut q = String::from("SELECT * FROM document WHERE true");
     if !filter.owner.is_empty() {
@@ -173,43 +202,66 @@ pub async fn list(
         ("after", Value::from(after)),
         ("limit", Value::from(limit)),
     ]);
-    let docs = db.rows(&q, v, 0).await?;
-    let ids: Vec<Value> = docs
-        .iter()
-        .filter_map(|d| d.get("id").and_then(crate::json::record_key))
-        .map(Value::from)
-        .collect();
-    let versions = db
-        .rows(
-            "SELECT * FROM document_version WHERE document IN $ids ORDER BY document, number",
-            vars([("ids", Value::Array(ids))]),
-            0,
-        )
+    let (docs, rows) = db
+        .read_then(&q, v, move |docs| versions_of(docs, versions))
         .await?;
     let mut by_doc: std::collections::HashMap<String, Vec<Value>> = Default::default();
-    for v in versions {
+    for v in rows {
         if let Some(d) = v.get("document").and_then(|d| d.as_str()) {
             by_doc.entry(d.to_string()).or_default().push(v);
         }
     }
+    let number = |v: &Value| v.get("number").and_then(Value::as_u64).unwrap_or(0);
     docs.into_iter()
         .map(|d| {
             let key = d
                 .get("id")
                 .and_then(crate::json::record_key)
                 .unwrap_or_default();
-            let versions = by_doc.remove(&key).unwrap_or_default();
+            let mut versions = by_doc.remove(&key).unwrap_or_default();
+            versions.sort_by_key(number);
             assemble(d, versions)
         })
         .collect()
 }
 
-/// Every document of the organisation, read a page at a time.
+/// The query reading the versions of document rows by key, from the numbers on each row.
+fn versions_of(docs: &[Value], versions: Versions) -> Option<(String, Map<String, Value>)> {
+    let mut keys = Vec::new();
+    for d in docs {
+        let Some(id) = d.get("id").and_then(crate::json::record_key) else {
+            continue;
+        };
+        let pointer = |field: &str| d.get(field).and_then(Value::as_u64).map(|n| n as u32);
+        let (newest, published) = (pointer("newest_version"), pointer("published_version"));
+        let numbers: Vec<u32> = match versions {
+            Versions::All => (1..=newest.unwrap_or(0)).collect(),
+            Versions::InForce => {
+                let mut numbers: Vec<u32> = published.into_iter().chain(newest).collect();
+                numbers.dedup();
+                numbers
+            }
+        };
+        keys.extend(
+            numbers
+                .into_iter()
+                .map(|n| Value::from(version_key(&id, n))),
+        );
+    }
+    (!keys.is_empty()).then(|| {
+        (
+            "SELECT * FROM array::map($keys, |$k| type::record('document_version', $k))".into(),
+            vars([("keys", Value::Array(keys))]),
+        )
+    })
+}
+
+/// Every document of the organisation with its whole history, read a page at a time.
 pub async fn all(db: &Database) -> Result<Vec<Document>, StoreError> {
     let mut docs = Vec::new();
     let mut cursor = String::new();
     loop {
-        let batch = list(db, &DocumentFilter::default(), &cursor, 500).await?;
+        let batch = page(db, &DocumentFilter::default(), &cursor, 500, Versions::All).await?;
         let done = batch.len() < 500;
         if let Some(last) = batch.last() {
             cursor = last.id.clone();
@@ -221,6 +273,52 @@ pub async fn all(db: &Database) -> Result<Vec<Document>, StoreError> {
     }
 }
 
+/// Migration 11: the pointers [`stored_row`] keeps on each document row (its newest and its
+/// published version), set on rows written before them. Returns the statements and variables
+/// that do it, guarded to run once.
+pub(crate) async fn number_versions(
+    db: &surrealdb::Surreal<surrealdb::engine::any::Any>,
+) -> Result<(String, Map<String, Value>), StoreError> {
+    let mut res = db
+        .query("SELECT document, number, status FROM document_version")
+        .await?
+        .check()?;
+    let rows: Vec<Value> = res.take(0)?;
+    let mut pointers: std::collections::BTreeMap<String, (u64, Option<u64>)> = Default::default();
+    for r in rows {
+        let (Some(doc), Some(n)) = (
+            r.get("document").and_then(Value::as_str),
+            r.get("number").and_then(Value::as_u64),
+        ) else {
+            continue;
+        };
+        let entry = pointers.entry(doc.to_string()).or_default();
+        entry.0 = entry.0.max(n);
+        if r.get("status").and_then(Value::as_str) == Some("published") {
+            entry.1 = Some(n);
+        }
+    }
+    let newest: Vec<Value> = pointers
+        .iter()
+        .map(|(d, (n, _))| json!({"key": d, "n": n}))
+        .collect();
+    let published: Vec<Value> = pointers
+        .iter()
+        .filter_map(|(d, (_, p))| Some(json!({"key": d, "n": (*p)?})))
+        .collect();
+    let q = "IF (meta:schema.version ?? 0) < 11 {\n\
+             FOR $m11_d IN $m11_newest { UPDATE type::record('document', $m11_d.key) SET newest_version = $m11_d.n RETURN NONE; };\n\
+             FOR $m11_d IN $m11_published { UPDATE type::record('document', $m11_d.key) SET published_version = $m11_d.n RETURN NONE; };\n\
+             };";
+    Ok((
+        q.to_string(),
+        vars([
+            ("m11_newest", Value::Array(newest)),
+            ("m11_published", Value::Array(published)),
+        ]),
+    ))
+}
+
 fn version_key(document: &str, number: u32) -> String {
     format!("{document}/{number}")
 }
@@ -230,14 +328,20 @@ fn document_row(doc: &Document) -> Value {
     content(&Row::from(doc))
 }
 
-/// The row as stored: with the number of the newest version, so that a revision finds that
-/// version by its key. Asking the index for the highest number (`ORDER BY number DESC LIMIT 1`)
-/// makes SurrealKV seek from the end of its memtable (`seek_last`), a walk that grows with
-/// everything written since the last flush: a third of the server's CPU under 16 writers.
+/// The row as stored: with the numbers of the newest and the published version, so that a
+/// revision and a list find those versions by their keys. Asking the index for the highest
+/// number (`ORDER BY number DESC LIMIT 1`) makes SurrealKV seek from the end of its memtable
+/// (`seek_last`), a walk that grows with everything written since the last flush: a third of
+/// the server's CPU under 16 writers.
 fn stored_row(doc: &Document) -> Value {
     let mut row = document_row(doc);
-    if let (Some(obj), Some(newest)) = (row.as_object_mut(), doc.versions.last()) {
-        obj.insert("newest_version".into(), Value::from(newest.number));
+    if let Some(obj) = row.as_object_mut() {
+        if let Some(newest) = doc.versions.last() {
+            obj.insert("newest_version".into(), Value::from(newest.number));
+        }
+        if let Some(published) = doc.published() {
+            obj.insert("published_version".into(), Value::from(published.number));
+        }
     }
     row
 }

@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -384,12 +384,20 @@ DEFINE FIELD IF NOT EXISTS batch ON risk_assessment TYPE string;
 DEFINE FIELD IF NOT EXISTS data ON risk_assessment TYPE string;
 "#;
 
+// A document row keeps the number of its published version beside its newest one's: a list
+// reads the versions in force by key. Rows written before get both
+// (`documents::number_versions`).
+const ORGANISATION_V11: &str = r#"
+DEFINE FIELD IF NOT EXISTS published_version ON document TYPE option<int>;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
     match schema {
         Schema::System => vec![
             format!("{COMMON}{SYSTEM_V1}"),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),
@@ -411,6 +419,7 @@ fn migrations(schema: Schema) -> Vec<String> {
             ORGANISATION_V8.to_string(),
             ORGANISATION_V9.to_string(),
             ORGANISATION_V10.to_string(),
+            ORGANISATION_V11.to_string(),
         ],
     }
 }
@@ -444,13 +453,19 @@ pub async fn apply(db: &Surreal<Any>, schema: Schema) -> Result<(), StoreError> 
         if version <= found {
             continue;
         }
-        // Migration 10 moves data as well as defining tables: what it writes is read first
-        // (after its tables exist) and written in the transaction that bumps the version.
-        let (data, bound) = if version == 10 && schema == Schema::Organisation {
-            db.query(statements.as_str()).await?.check()?;
-            crate::risks::move_assessments_out(db).await?
-        } else {
-            (String::new(), serde_json::Map::new())
+        // Migrations 10 and 11 move data as well as defining fields: what they write is read
+        // first (after their definitions exist) and written in the transaction that bumps the
+        // version.
+        let (data, bound) = match (version, schema) {
+            (10, Schema::Organisation) => {
+                db.query(statements.as_str()).await?.check()?;
+                crate::risks::move_assessments_out(db).await?
+            }
+            (11, Schema::Organisation) => {
+                db.query(statements.as_str()).await?.check()?;
+                crate::documents::number_versions(db).await?
+            }
+            _ => (String::new(), serde_json::Map::new()),
         };
         let q = format!(
             "BEGIN TRANSACTION;\n{statements}\n{data}\nUPSERT meta:schema SET version = {version};\nCOMMIT TRANSACTION;"

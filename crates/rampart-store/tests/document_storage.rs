@@ -2,7 +2,7 @@
 //! and that attachment chunks round-trip byte for byte.
 
 use rampart_domain::audit::sha256_hex;
-use rampart_domain::document::{Attachment, Document, DocumentFields};
+use rampart_domain::document::{Attachment, Document, DocumentFields, VersionStatus};
 use rampart_store::documents::{self, StoredAttachment};
 use rampart_store::{Change, Store, StoreOptions};
 use sha2::{Digest, Sha256};
@@ -112,8 +112,7 @@ async fn verify_finds_altered_text_and_attachments() {
 }
 
 /// A revision reads the newest version by the number kept on the document row (an index scan
-/// backwards walks SurrealKV's memtable from its end); a row written before that number existed
-/// still finds it through the index.
+/// backwards walks SurrealKV's memtable from its end).
 #[tokio::test]
 async fn a_revision_finds_the_newest_version_by_the_number_on_the_row() {
     let store = store().await;
@@ -151,15 +150,175 @@ async fn a_revision_finds_the_newest_version_by_the_number_on_the_row() {
     assert_eq!(newest(&read.unwrap()), Some((12, "h12".to_string())));
     // This organisation has set neither (its answer uses the defaults).
     assert!(scheme.is_none() && schedule.is_none());
-    // The number on the row is what is read: pointed at version 3, version 3 comes back; a row
-    // without it (written at schema 8) asks the index.
-    for (on_the_row, found) in [("3", 3), ("NONE", 12)] {
-        let set = format!("UPDATE document:change SET newest_version = {on_the_row} RETURN NONE");
-        db.rows(&set, Default::default(), 0).await.unwrap();
-        let (read, ..) = documents::get_for_revision(&db, "change").await.unwrap();
-        assert_eq!(newest(&read.unwrap()), Some((found, format!("h{found}"))));
-    }
+    // The number on the row is what is read: pointed at version 3, version 3 comes back.
+    db.rows(
+        "UPDATE document:change SET newest_version = 3 RETURN NONE",
+        Default::default(),
+        0,
+    )
+    .await
+    .unwrap();
+    let (read, ..) = documents::get_for_revision(&db, "change").await.unwrap();
+    assert_eq!(newest(&read.unwrap()), Some((3, "h3".to_string())));
     // And the whole document reads as it always did.
     let whole = documents::get(&db, "change").await.unwrap().unwrap();
     assert_eq!(whole.versions.len(), 12);
+}
+
+/// Four documents as a store holds them: "a" with three versions (the second published), "b"
+/// with twelve (the fifth published; "b/12" sorts before "b/9" as text), "c" with one draft,
+/// "d" with none.
+async fn four_documents(db: &rampart_store::Database) {
+    let now = rampart_store::now();
+    for (id, versions, published) in [("a", 3, 2), ("b", 12, 5), ("c", 1, 0), ("d", 0, 0)] {
+        let mut doc = new_document(id, "procedure", id, &now);
+        for n in 1..=versions {
+            doc.revise(
+                "maria",
+                &now,
+                &format!("v{n}"),
+                format!("{id}{n}"),
+                1,
+                vec![],
+            )
+            .unwrap();
+        }
+        if published > 0 {
+            doc.versions[published - 1].status = VersionStatus::Published;
+        }
+        let mut change = Change::new();
+        documents::create(&mut change, "user:maria", &doc);
+        db.commit(change).await.unwrap();
+    }
+}
+
+/// Each document's id and the hashes of the versions it came with, in order.
+fn listed<'a>(docs: impl IntoIterator<Item = &'a Document>) -> Vec<(String, Vec<String>)> {
+    docs.into_iter()
+        .map(|d| {
+            let versions = d.versions.iter().map(|v| v.content_hash.clone()).collect();
+            (d.id.clone(), versions)
+        })
+        .collect()
+}
+
+fn expected(docs: &[(&str, &[u32])]) -> Vec<(String, Vec<String>)> {
+    docs.iter()
+        .map(|(id, numbers)| {
+            let versions = numbers.iter().map(|n| format!("{id}{n}")).collect();
+            (id.to_string(), versions)
+        })
+        .collect()
+}
+
+/// A page of documents comes with each one's versions in force — the published one and the
+/// newest, read by key from the numbers on the row — and `all` with every version, in number
+/// order.
+#[tokio::test]
+async fn a_list_brings_the_versions_in_force_and_all_the_whole_history() {
+    let store = store().await;
+    let db = store.organisation("acme").await.unwrap();
+    four_documents(&db).await;
+    let list = |after: &'static str, limit| {
+        let db = db.clone();
+        async move {
+            let page = documents::list(&db, &Default::default(), after, limit)
+                .await
+                .unwrap();
+            listed(page.iter())
+        }
+    };
+    let in_force = expected(&[("a", &[2, 3]), ("b", &[5, 12]), ("c", &[1]), ("d", &[])]);
+    assert_eq!(list("", 10).await, in_force);
+    // Keyset paging.
+    assert_eq!(list("", 2).await, in_force[..2].to_vec());
+    assert_eq!(list("b", 10).await, in_force[2..].to_vec());
+    let twelve: Vec<u32> = (1..=12).collect();
+    assert_eq!(
+        listed(&documents::all(&db).await.unwrap()),
+        expected(&[("a", &[1, 2, 3]), ("b", &twelve), ("c", &[1]), ("d", &[])])
+    );
+    // A page read before a change is not served after it.
+    let mut c = documents::get(&db, "c").await.unwrap().unwrap();
+    let before = c.clone();
+    c.revise("maria", &rampart_store::now(), "v2", "c2".into(), 1, vec![])
+        .unwrap();
+    c.revision += 1;
+    let mut change = Change::new();
+    documents::update(
+        &mut change,
+        "user:maria",
+        "document.revise",
+        &before,
+        &c,
+        before.revision,
+    );
+    db.commit(change).await.unwrap();
+    assert_eq!(list("b", 10).await, expected(&[("c", &[2]), ("d", &[])]));
+    // The numbers on the row are what is read. (Written around `commit`, so asked with a limit
+    // not asked before: the cache only knows of changes `commit` makes.)
+    db.rows(
+        "UPDATE document:a SET published_version = 1, newest_version = 2 RETURN NONE",
+        Default::default(),
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(list("", 1).await, expected(&[("a", &[1, 2])]));
+}
+
+/// Migration 11 puts the numbers of the newest and the published version on rows written
+/// before them; a list then reads those versions by key.
+#[tokio::test]
+async fn migration_11_numbers_the_versions_on_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = reopen(&dir).await;
+        let db = store.organisation("acme").await.unwrap();
+        four_documents(&db).await;
+        db.surreal()
+            .query(
+                "UPDATE document SET newest_version = NONE, published_version = NONE RETURN NONE; \
+                 UPDATE meta:schema SET version = 10;",
+            )
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        let page = documents::list(&db, &Default::default(), "", 10)
+            .await
+            .unwrap();
+        assert!(
+            page.iter().all(|d| d.versions.is_empty()),
+            "no numbers, no versions"
+        );
+    }
+    let store = reopen(&dir).await;
+    let db = store.organisation("acme").await.unwrap();
+    let page = documents::list(&db, &Default::default(), "", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(page.iter()),
+        expected(&[("a", &[2, 3]), ("b", &[5, 12]), ("c", &[1]), ("d", &[])])
+    );
+}
+
+/// Opens the store in `dir`, waiting for the previous handle's background shutdown to release
+/// the lock.
+async fn reopen(dir: &tempfile::TempDir) -> Store {
+    let options = StoreOptions {
+        url: format!("surrealkv://{}", dir.path().join("db").display()),
+        ..Default::default()
+    };
+    for _ in 0..100 {
+        match Store::open(&options).await {
+            Ok(s) => return s,
+            Err(e) if e.to_string().contains("locked") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("the store stayed locked");
 }
