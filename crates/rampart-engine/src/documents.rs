@@ -422,7 +422,7 @@ impl Engine {
                     let view = self.view(
                         &mut readers,
                         &org,
-                        d.clone(),
+                        Document::clone(d),
                         scheme.as_ref(),
                         &schedule.schedule,
                     );

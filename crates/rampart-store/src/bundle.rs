@@ -120,7 +120,7 @@ pub async fn restore(
         serde_json::json!({"seq": then.seq, "hash": then.hash}),
     );
     let res = db.surreal().query(q).bind(Value::Object(bound)).await;
-    db.changed();
+    db.replaced();
     let mut res = res?;
     let mut errors: Vec<(usize, String)> = res
         .take_errors()
@@ -159,7 +159,7 @@ pub async fn upgrade(db: &Database, from: i64) -> Result<(), StoreError> {
         .check()?;
     let applied =
         crate::migrations::apply(db.surreal(), crate::migrations::Schema::Organisation).await;
-    db.changed();
+    db.replaced();
     applied
 }
 
@@ -175,6 +175,7 @@ pub async fn clear(db: &Database) -> Result<(), StoreError> {
         q.push_str(&format!("DELETE {t};\n"));
     }
     q.push_str("COMMIT TRANSACTION;");
-    db.rows(&q, Map::new(), 0).await?;
-    Ok(())
+    let cleared = db.rows(&q, Map::new(), 0).await;
+    db.replaced();
+    cleared.map(|_| ())
 }

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rampart_domain::audit::AuditEvent;
+use rampart_domain::document::Document;
 use serde_json::{Map, Value};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use tokio::sync::{Mutex, broadcast};
 
 use crate::StoreError;
+use crate::document_register::DocumentRegister;
 use crate::json::vars;
 
 /// A change to one database: SurrealQL statements over bound variables, and what the audit trail
@@ -21,6 +23,9 @@ pub struct Change {
     pub statements: String,
     pub vars: Map<String, Value>,
     pub drafts: Vec<Draft>,
+    /// The documents the change writes, as the document register holds them: handed to it
+    /// once the change has committed.
+    pub(crate) documents: Vec<Arc<Document>>,
 }
 
 /// An audit event before it is chained: who did what to which entity, and its new state.
@@ -87,26 +92,10 @@ pub struct Database {
     /// Reads kept until the next change (see [`Database::cached`]); `None` when another process
     /// may write the same database (a SurrealDB server), where nothing here would see its writes.
     cache: Option<Arc<ReadCache>>,
-    /// Pages of a register kept until the next change (see [`Database::cached_page`]); `None`
-    /// where `cache` is.
-    pages: Option<Arc<std::sync::Mutex<Pages>>>,
+    /// The documents with their versions in force, kept in step with every commit (see
+    /// [`crate::document_register`]); `None` where `cache` is.
+    register: Option<Arc<DocumentRegister>>,
 }
-
-/// Large reads (a thousand documents) kept until the database next changes. Not in the read
-/// cache: it is sharded 8 ways into 4 MiB and admits a new entry into a small probation queue,
-/// so pages of a megabyte or more were evicted before anyone asked for them again. Every change
-/// drops them all, so a map in the order of reading, oldest out first past the budget, is
-/// enough.
-#[derive(Default)]
-struct Pages {
-    generation: u64,
-    bytes: u64,
-    order: std::collections::VecDeque<String>,
-    held: std::collections::HashMap<String, (u64, Arc<dyn AnyValue + Send + Sync>)>,
-}
-
-/// The most one database keeps in pages, in estimated bytes.
-const PAGE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// What one cached read holds: the generation it was read at, its estimated size in bytes and
 /// the value.
@@ -142,7 +131,7 @@ impl Database {
             generation: Arc::default(),
             cache: sole_writer
                 .then(|| Arc::new(ReadCache::with_weighter(CACHED_READS, CACHED_BYTES, BySize))),
-            pages: sole_writer.then(Arc::default),
+            register: sole_writer.then(Arc::default),
         }
     }
 
@@ -179,60 +168,19 @@ impl Database {
         Ok(value)
     }
 
-    /// [`Database::cached`] for a read of a megabyte or more (a page of a thousand documents):
-    /// kept until this database next changes, at most 32 MiB of them, the oldest going first.
-    pub async fn cached_page<T, F, Fut>(
-        &self,
-        key: &str,
-        size: impl FnOnce(&T) -> u64,
-        load: F,
-    ) -> Result<Arc<T>, StoreError>
-    where
-        T: Send + Sync + 'static,
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, StoreError>>,
-    {
-        let Some(pages) = &self.pages else {
-            return load().await.map(Arc::new);
-        };
-        let generation = self.generation.load(Ordering::Acquire);
-        {
-            let held = pages.lock().expect("pages");
-            if held.generation == generation
-                && let Some((_, value)) = held.held.get(key)
-                && let Ok(value) = value.clone().downcast::<T>()
-            {
-                return Ok(value);
-            }
+    /// The document register in memory, where this process is the database's sole writer.
+    pub(crate) fn document_register(&self) -> Option<&DocumentRegister> {
+        self.register.as_deref()
+    }
+
+    /// Marks every cached read as old and drops the document register: called after the
+    /// database was written other than by [`Database::commit`] (a restore, its upgrade, a
+    /// clearing).
+    pub(crate) fn replaced(&self) {
+        if let Some(register) = &self.register {
+            register.drop_all();
         }
-        let value = Arc::new(load().await?);
-        let bytes = size(&value);
-        let mut held = pages.lock().expect("pages");
-        if held.generation != generation {
-            if held.generation > generation {
-                // Read before a change another reader has already seen: not kept.
-                return Ok(value);
-            }
-            *held = Pages {
-                generation,
-                ..Default::default()
-            };
-        }
-        if bytes > PAGE_BYTES || held.held.contains_key(key) {
-            return Ok(value);
-        }
-        while held.bytes + bytes > PAGE_BYTES {
-            let Some(oldest) = held.order.pop_front() else {
-                break;
-            };
-            if let Some((b, _)) = held.held.remove(&oldest) {
-                held.bytes -= b;
-            }
-        }
-        held.bytes += bytes;
-        held.order.push_back(key.to_string());
-        held.held.insert(key.to_string(), (bytes, value.clone()));
-        Ok(value)
+        self.changed();
     }
 
     /// Marks every cached read as old: called after anything that may have written.
@@ -382,6 +330,7 @@ impl Database {
                 let (statements, vars) = namespaced(c, i);
                 group.push(&statements, vars);
                 group.drafts.extend(c.drafts.iter().cloned());
+                group.documents.extend(c.documents.iter().cloned());
                 sizes.push(c.drafts.len());
             }
             if let Ok(mut events) = self.commit_one(&group).await {
@@ -483,10 +432,19 @@ impl Database {
         self.changed();
         let mut res = match res {
             Ok(r) => r,
-            Err(e) => return Err(classify(&e.to_string())),
+            Err(e) => {
+                // Committed or not, nobody can say: the register cannot follow.
+                if let Some(register) = &self.register {
+                    register.drop_all();
+                }
+                return Err(classify(&e.to_string()));
+            }
         };
         let errors = res.take_errors();
         if errors.is_empty() {
+            if let Some(register) = &self.register {
+                register.committed(&change.documents);
+            }
             return Ok(events);
         }
         // The statement that failed first says why; the others only report the aborted transaction.

@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::document_register::in_force;
 use crate::json::{content, from_row, from_rows, state, vars};
 use crate::{Change, Database, StoreError, records};
+use std::sync::Arc;
 
 /// Size of one stored attachment chunk (before base64).
 pub const CHUNK_BYTES: usize = 256 * 1024;
@@ -148,29 +150,87 @@ pub enum Versions {
 }
 
 /// Documents in key order after `after` (keyset paging), each with its versions in force (see
-/// [`Versions::InForce`]): a list's cost does not grow with the documents' histories. A page is
-/// kept until the organisation next changes (see [`Database::cached`]), so paging through an
-/// unchanged register again is not read again.
+/// [`Versions::InForce`]): a list's cost does not grow with the documents' histories. Served
+/// from the document register in memory where there is one (it is loaded by the first list,
+/// a page at a time, and then follows every commit), else read from the database.
 pub async fn list(
     db: &Database,
     filter: &DocumentFilter,
     after: &str,
     limit: usize,
-) -> Result<std::sync::Arc<Vec<Document>>, StoreError> {
-    // Debug quotes the strings, so no two requests share a key.
-    let key = format!(
-        "documents/{:?}",
-        (&filter.owner, &filter.kind, after, limit)
-    );
-    let size = |docs: &Vec<Document>| {
-        docs.iter()
-            .map(|d| 1024 + 512 * d.versions.len() as u64)
-            .sum()
+) -> Result<Vec<Arc<Document>>, StoreError> {
+    let keep = |d: &Document| {
+        (filter.owner.is_empty() || d.owner == filter.owner)
+            && (filter.kind.is_empty() || d.kind.as_str() == filter.kind)
     };
-    db.cached_page(&key, size, || {
-        page(db, filter, after, limit, Versions::InForce)
-    })
-    .await
+    if let Some(register) = db.document_register() {
+        if !register.is_loaded() && !register.oversized() {
+            // In a task of its own: a list that goes away mid-load must not leave the register
+            // collecting commits for a load nobody finishes.
+            let db = db.clone();
+            tokio::spawn(async move { load(&db).await })
+                .await
+                .map_err(|e| {
+                    StoreError::Database(format!("the register load was abandoned: {e}"))
+                })??;
+        }
+        if let Some(found) = register.range(after, limit, keep) {
+            return Ok(found);
+        }
+    }
+    let read = page(db, filter, after, limit, Versions::InForce).await?;
+    Ok(read.into_iter().map(Arc::new).collect())
+}
+
+/// Reads every document with its versions in force into the register (once: a list arriving
+/// during a load waits for it).
+async fn load(db: &Database) -> Result<(), StoreError> {
+    let Some(register) = db.document_register() else {
+        return Ok(());
+    };
+    let _one_at_a_time = register.loading.lock().await;
+    if register.is_loaded() || register.oversized() {
+        return Ok(());
+    }
+    let epoch = register.begin_load();
+    let read = async {
+        let mut docs = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let batch = page(
+                db,
+                &DocumentFilter::default(),
+                &cursor,
+                1000,
+                Versions::InForce,
+            )
+            .await?;
+            let done = batch.len() < 1000;
+            if let Some(last) = batch.last() {
+                cursor.clone_from(&last.id);
+            }
+            docs.extend(batch);
+            if done {
+                return Ok::<_, StoreError>(docs);
+            }
+        }
+    }
+    .await;
+    match read {
+        Ok(docs) => {
+            tracing::debug!(
+                db = db.name(),
+                documents = docs.len(),
+                "document register loaded"
+            );
+            register.loaded(epoch, Some(docs));
+            Ok(())
+        }
+        Err(e) => {
+            register.loaded(epoch, None);
+            Err(e)
+        }
+    }
 }
 
 /// Documents in key order after `after`: the rows, then their versions by key (`document/N`,
@@ -468,6 +528,7 @@ pub fn create(change: &mut Change, actor: &str, doc: &Document) {
         &format!("document {}", doc.id),
     );
     let audited = put_versions(change, None, doc);
+    change.documents.push(Arc::new(in_force(doc)));
     change.record(
         actor,
         "document.create",
@@ -510,6 +571,7 @@ pub fn update_as(
         &format!("document {}", doc.id),
     );
     let audited = put_versions(change, Some(before), doc);
+    change.documents.push(Arc::new(in_force(doc)));
     change.record(actor, operation, format!("document:{}", doc.id), audited);
 }
 

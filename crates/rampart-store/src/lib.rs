@@ -6,6 +6,7 @@
 
 mod connection;
 mod database;
+mod document_register;
 mod error;
 mod json;
 mod migrations;

@@ -126,20 +126,7 @@ async fn a_revision_finds_the_newest_version_by_the_number_on_the_row() {
     db.commit(change).await.unwrap();
     // Twelve versions, so that "change/12" sorts before "change/9" as text.
     for n in 2..=12 {
-        let before = doc.clone();
-        doc.revise("maria", &now, &format!("v{n}"), format!("h{n}"), 1, vec![])
-            .unwrap();
-        doc.revision = before.revision + 1;
-        let mut change = Change::new();
-        documents::update(
-            &mut change,
-            "user:maria",
-            "document.revise",
-            &before,
-            &doc,
-            before.revision,
-        );
-        db.commit(change).await.unwrap();
+        revise(&db, &mut doc, format!("h{n}")).await;
     }
     let newest = |d: &Document| {
         d.versions
@@ -163,6 +150,24 @@ async fn a_revision_finds_the_newest_version_by_the_number_on_the_row() {
     // And the whole document reads as it always did.
     let whole = documents::get(&db, "change").await.unwrap().unwrap();
     assert_eq!(whole.versions.len(), 12);
+}
+
+/// Maria's new version of `doc` (its content hashing to `hash`), committed.
+async fn revise(db: &rampart_store::Database, doc: &mut Document, hash: String) {
+    let before = doc.clone();
+    doc.revise("maria", &rampart_store::now(), "v", hash, 1, vec![])
+        .unwrap();
+    doc.revision = before.revision + 1;
+    let mut change = Change::new();
+    documents::update(
+        &mut change,
+        "user:maria",
+        "document.revise",
+        &before,
+        doc,
+        before.revision,
+    );
+    db.commit(change).await.unwrap();
 }
 
 /// Four documents as a store holds them: "a" with three versions (the second published), "b"
@@ -225,7 +230,7 @@ async fn a_list_brings_the_versions_in_force_and_all_the_whole_history() {
             let page = documents::list(&db, &Default::default(), after, limit)
                 .await
                 .unwrap();
-            listed(page.iter())
+            listed(page.iter().map(|d| &**d))
         }
     };
     let in_force = expected(&[("a", &[2, 3]), ("b", &[5, 12]), ("c", &[1]), ("d", &[])]);
@@ -238,33 +243,10 @@ async fn a_list_brings_the_versions_in_force_and_all_the_whole_history() {
         listed(&documents::all(&db).await.unwrap()),
         expected(&[("a", &[1, 2, 3]), ("b", &twelve), ("c", &[1]), ("d", &[])])
     );
-    // A page read before a change is not served after it.
+    // A list after a change shows it.
     let mut c = documents::get(&db, "c").await.unwrap().unwrap();
-    let before = c.clone();
-    c.revise("maria", &rampart_store::now(), "v2", "c2".into(), 1, vec![])
-        .unwrap();
-    c.revision += 1;
-    let mut change = Change::new();
-    documents::update(
-        &mut change,
-        "user:maria",
-        "document.revise",
-        &before,
-        &c,
-        before.revision,
-    );
-    db.commit(change).await.unwrap();
+    revise(&db, &mut c, "c2".into()).await;
     assert_eq!(list("b", 10).await, expected(&[("c", &[2]), ("d", &[])]));
-    // The numbers on the row are what is read. (Written around `commit`, so asked with a limit
-    // not asked before: the cache only knows of changes `commit` makes.)
-    db.rows(
-        "UPDATE document:a SET published_version = 1, newest_version = 2 RETURN NONE",
-        Default::default(),
-        0,
-    )
-    .await
-    .unwrap();
-    assert_eq!(list("", 1).await, expected(&[("a", &[1, 2])]));
 }
 
 /// Migration 11 puts the numbers of the newest and the published version on rows written
@@ -299,7 +281,7 @@ async fn migration_11_numbers_the_versions_on_the_rows() {
         .await
         .unwrap();
     assert_eq!(
-        listed(page.iter()),
+        listed(page.iter().map(|d| &**d)),
         expected(&[("a", &[2, 3]), ("b", &[5, 12]), ("c", &[1]), ("d", &[])])
     );
 }
@@ -321,4 +303,82 @@ async fn reopen(dir: &tempfile::TempDir) -> Store {
         }
     }
     panic!("the store stayed locked");
+}
+
+/// The register a list is served from follows every commit, including those made while it was
+/// being loaded: after writers revised documents during the first lists, a list shows what the
+/// database holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lists_follow_the_commits_made_while_the_register_loads() {
+    let store = store().await;
+    let db = store.organisation("acme").await.unwrap();
+    let now = rampart_store::now();
+    for i in 0..1200 {
+        let mut doc = new_document(&format!("d{i:04}"), "procedure", "d", &now);
+        doc.revise("maria", &now, "v1", format!("d{i:04}-1"), 1, vec![])
+            .unwrap();
+        if i % 2 == 0 {
+            doc.versions[0].status = VersionStatus::Published;
+        }
+        let mut change = Change::new();
+        documents::create(&mut change, "user:maria", &doc);
+        db.commit(change).await.unwrap();
+    }
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let db = db.clone();
+        writers.push(tokio::spawn(async move {
+            for round in 0..20 {
+                let id = format!("d{:04}", (w * 300 + round * 13) % 1200);
+                let mut doc = documents::get(&db, &id).await.unwrap().unwrap();
+                let n = doc.versions.len() + 1;
+                revise(&db, &mut doc, format!("{id}-{n}")).await;
+            }
+        }));
+    }
+    // Lists while the writers write: the first one loads the register.
+    let mut listed = 0;
+    for _ in 0..5 {
+        listed = documents::list(&db, &Default::default(), "", 2000)
+            .await
+            .unwrap()
+            .len();
+    }
+    assert_eq!(listed, 1200);
+    for w in writers {
+        w.await.unwrap();
+    }
+    let in_force = |d: &Document| -> (String, u64, Vec<String>) {
+        let published = d.published().map(|v| v.number);
+        let newest = d.versions.last().map(|v| v.number);
+        let versions = d
+            .versions
+            .iter()
+            .filter(|v| Some(v.number) == published || Some(v.number) == newest)
+            .map(|v| v.content_hash.clone())
+            .collect();
+        (d.id.clone(), d.revision, versions)
+    };
+    let from_the_register: Vec<_> = documents::list(&db, &Default::default(), "", 2000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| in_force(d))
+        .collect();
+    let from_the_database: Vec<_> = documents::all(&db)
+        .await
+        .unwrap()
+        .iter()
+        .map(in_force)
+        .collect();
+    assert_eq!(from_the_register.len(), from_the_database.len());
+    let differ: Vec<_> = from_the_register
+        .iter()
+        .zip(&from_the_database)
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert!(differ.is_empty(), "register vs database: {differ:?}");
+    // The writers' revisions are there.
+    let revised = from_the_register.iter().filter(|(_, r, _)| *r > 1).count();
+    assert!(revised > 0, "no revision landed");
 }
