@@ -19,11 +19,22 @@ use rampart_domain::document::Document;
 /// pages from the database instead.
 pub(crate) const REGISTER_BYTES: u64 = 64 * 1024 * 1024;
 
-#[derive(Default)]
 pub(crate) struct DocumentRegister {
     state: RwLock<State>,
     /// One load at a time; the others wait for it instead of reading the same documents.
     pub(crate) loading: tokio::sync::Mutex<()>,
+    /// The most it may weigh: [`REGISTER_BYTES`] but in tests.
+    budget: u64,
+}
+
+impl Default for DocumentRegister {
+    fn default() -> Self {
+        DocumentRegister {
+            state: RwLock::default(),
+            loading: tokio::sync::Mutex::default(),
+            budget: REGISTER_BYTES,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -34,7 +45,9 @@ struct State {
     /// While a load reads the database: the documents committed meanwhile, in commit order, laid
     /// over what the load read (which may or may not have seen them).
     during_load: Option<Vec<Arc<Document>>>,
-    /// The register outgrew [`REGISTER_BYTES`]: not loaded again (documents are never removed).
+    /// The estimated weight of `documents`.
+    bytes: u64,
+    /// The register outgrew its budget: not loaded again (documents are never removed).
     oversized: bool,
 }
 
@@ -115,11 +128,13 @@ impl DocumentRegister {
         for d in committed {
             documents.insert(d.id.clone(), d);
         }
-        if documents.values().map(|d| weight(d)).sum::<u64>() > REGISTER_BYTES {
+        let bytes = documents.values().map(|d| weight(d)).sum::<u64>();
+        if bytes > self.budget {
             state.oversized = true;
             return;
         }
         state.documents = Some(documents);
+        state.bytes = bytes;
     }
 
     /// The documents a committed change wrote (as [`in_force`] shapes them), in commit order.
@@ -131,10 +146,19 @@ impl DocumentRegister {
         if let Some(pending) = state.during_load.as_mut() {
             pending.extend(written.iter().cloned());
         }
+        let mut bytes = state.bytes;
         if let Some(documents) = state.documents.as_mut() {
             for d in written {
-                documents.insert(d.id.clone(), d.clone());
+                bytes += weight(d);
+                if let Some(old) = documents.insert(d.id.clone(), d.clone()) {
+                    bytes -= weight(&old);
+                }
             }
+        }
+        state.bytes = bytes;
+        if bytes > self.budget {
+            state.documents = None;
+            state.oversized = true;
         }
     }
 
@@ -142,7 +166,125 @@ impl DocumentRegister {
     pub(crate) fn drop_all(&self) {
         let mut state = self.state.write().expect("register");
         state.documents = None;
+        state.bytes = 0;
         state.during_load = None;
         state.epoch += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_domain::document::{DocumentFields, VersionStatus};
+
+    /// A document with `versions` versions, the `published` one (if not 0) published.
+    fn document(id: &str, versions: u32, published: usize) -> Document {
+        let fields = DocumentFields {
+            kind: "procedure".into(),
+            title: id.into(),
+            owner: "maria".into(),
+            classification: "internal".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let at = "2026-11-29T00:00:00.000000Z";
+        let mut doc = Document::new(id.into(), fields, at);
+        for n in 1..=versions {
+            doc.revise("maria", at, "v", format!("{id}{n}"), 1, vec![])
+                .unwrap();
+        }
+        if published > 0 {
+            doc.versions[published - 1].status = VersionStatus::Published;
+        }
+        doc
+    }
+
+    fn numbers(doc: &Document) -> Vec<u32> {
+        doc.versions.iter().map(|v| v.number).collect()
+    }
+
+    fn listed(register: &DocumentRegister) -> Option<Vec<(String, Vec<u32>)>> {
+        let docs = register.range("", usize::MAX, |_| true)?;
+        Some(docs.iter().map(|d| (d.id.clone(), numbers(d))).collect())
+    }
+
+    #[test]
+    fn a_document_in_force_keeps_its_published_and_newest_versions() {
+        assert_eq!(numbers(&in_force(&document("a", 5, 2))), [2, 5]);
+        assert_eq!(numbers(&in_force(&document("a", 5, 5))), [5]);
+        assert_eq!(numbers(&in_force(&document("a", 5, 0))), [5]);
+        assert_eq!(numbers(&in_force(&document("a", 0, 0))), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn commits_during_a_load_are_laid_over_what_it_read() {
+        let register = DocumentRegister::default();
+        assert!(listed(&register).is_none(), "not loaded");
+        let epoch = register.begin_load();
+        // "b" revised and "c" created while the load reads; the load saw "b" as it was.
+        register.committed(&[Arc::new(in_force(&document("b", 2, 1)))]);
+        register.committed(&[Arc::new(in_force(&document("c", 1, 0)))]);
+        register.loaded(epoch, Some(vec![document("a", 1, 1), document("b", 1, 1)]));
+        assert_eq!(
+            listed(&register).unwrap(),
+            [
+                ("a".to_string(), vec![1]),
+                ("b".to_string(), vec![1, 2]),
+                ("c".to_string(), vec![1])
+            ]
+        );
+        // After the load, commits update it in place.
+        register.committed(&[Arc::new(in_force(&document("a", 3, 1)))]);
+        assert_eq!(listed(&register).unwrap()[0], ("a".to_string(), vec![1, 3]));
+        let after_a = register.range("a", 1, |_| true).unwrap();
+        assert_eq!(after_a[0].id, "b", "keyset paging after a key");
+    }
+
+    #[test]
+    fn a_load_overtaken_by_a_restore_is_not_kept() {
+        let register = DocumentRegister::default();
+        let epoch = register.begin_load();
+        register.drop_all();
+        register.loaded(epoch, Some(vec![document("a", 1, 1)]));
+        assert!(listed(&register).is_none());
+        // A failed load keeps nothing either, and the next one starts clean.
+        let epoch = register.begin_load();
+        register.committed(&[Arc::new(in_force(&document("x", 1, 0)))]);
+        register.loaded(epoch, None);
+        assert!(listed(&register).is_none());
+        let epoch = register.begin_load();
+        register.loaded(epoch, Some(vec![document("a", 1, 1)]));
+        assert_eq!(listed(&register).unwrap(), [("a".to_string(), vec![1])]);
+        register.drop_all();
+        assert!(listed(&register).is_none(), "dropped");
+    }
+
+    #[test]
+    fn a_register_over_its_budget_is_not_kept_and_is_marked_oversized() {
+        let register = DocumentRegister {
+            budget: 3 * 1024,
+            ..Default::default()
+        };
+        let epoch = register.begin_load();
+        let three: Vec<Document> = ["a", "b", "c"].map(|id| document(id, 1, 1)).into();
+        register.loaded(epoch, Some(three));
+        assert!(listed(&register).is_none());
+        assert!(register.oversized());
+        // One that grows past it by commits is dropped.
+        let register = DocumentRegister {
+            budget: 3 * 1024,
+            ..Default::default()
+        };
+        let epoch = register.begin_load();
+        register.loaded(epoch, Some(vec![document("a", 1, 1)]));
+        register.committed(&[Arc::new(in_force(&document("a", 2, 1)))]);
+        assert!(
+            listed(&register).is_some(),
+            "a revision weighs a version more"
+        );
+        register.committed(&[Arc::new(in_force(&document("b", 1, 1)))]);
+        assert!(listed(&register).is_none());
+        assert!(register.oversized());
     }
 }
