@@ -144,6 +144,20 @@ impl Running {
 
 /// Starts the optimised `rampart serve` next to this binary on surrealkv in a temporary directory.
 pub(crate) fn start() -> anyhow::Result<Running> {
+    start_in(tempfile::tempdir()?)
+}
+
+impl Running {
+    /// Stops the server and starts it again on the same database (the example is not loaded
+    /// again; the tokens stay valid).
+    pub fn restart(self) -> anyhow::Result<Running> {
+        let Running { _server, _dir, .. } = self;
+        drop(_server);
+        start_in(_dir)
+    }
+}
+
+fn start_in(dir: tempfile::TempDir) -> anyhow::Result<Running> {
     let exe = std::env::current_exe()?;
     let bin: PathBuf = exe.with_file_name("rampart");
     if !bin.exists() {
@@ -153,7 +167,6 @@ pub(crate) fn start() -> anyhow::Result<Running> {
         );
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = tempfile::tempdir()?;
     let tokens = dir.path().join("tokens");
     let db = format!("surrealkv://{}", dir.path().join("data").display());
     let mut child = Command::new(&bin)
