@@ -4,6 +4,9 @@
 use rampart_domain::audit::sha256_hex;
 use rampart_domain::document::{Attachment, Document, DocumentFields, VersionStatus};
 use rampart_store::documents::{self, StoredAttachment};
+mod common;
+
+use common::open_in;
 use rampart_store::{Change, Store, StoreOptions};
 use sha2::{Digest, Sha256};
 
@@ -255,7 +258,7 @@ async fn a_list_brings_the_versions_in_force_and_all_the_whole_history() {
 async fn migration_11_numbers_the_versions_on_the_rows() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = reopen(&dir).await;
+        let store = open_in(&dir).await;
         let db = store.organisation("acme").await.unwrap();
         four_documents(&db).await;
         db.surreal()
@@ -275,7 +278,7 @@ async fn migration_11_numbers_the_versions_on_the_rows() {
             "no numbers, no versions"
         );
     }
-    let store = reopen(&dir).await;
+    let store = open_in(&dir).await;
     let db = store.organisation("acme").await.unwrap();
     let page = documents::list(&db, &Default::default(), "", 10)
         .await
@@ -284,25 +287,6 @@ async fn migration_11_numbers_the_versions_on_the_rows() {
         listed(page.iter().map(|d| &**d)),
         expected(&[("a", &[2, 3]), ("b", &[5, 12]), ("c", &[1]), ("d", &[])])
     );
-}
-
-/// Opens the store in `dir`, waiting for the previous handle's background shutdown to release
-/// the lock.
-async fn reopen(dir: &tempfile::TempDir) -> Store {
-    let options = StoreOptions {
-        url: format!("surrealkv://{}", dir.path().join("db").display()),
-        ..Default::default()
-    };
-    for _ in 0..100 {
-        match Store::open(&options).await {
-            Ok(s) => return s,
-            Err(e) if e.to_string().contains("locked") => {
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
-    panic!("the store stayed locked");
 }
 
 /// The register a list is served from follows every commit, including those made while it was

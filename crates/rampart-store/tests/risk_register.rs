@@ -2,6 +2,9 @@
 //! nothing with one audit event that a risk's history finds, the revision and the acceptance
 //! derived from what is stored, and migration 10 moving the assessments out of older records.
 
+mod common;
+
+use common::open_in;
 use rampart_domain::risk::{Assessment, Risk, RiskFields, Treatment, TreatmentOption};
 use rampart_store::risks::{self, Appended};
 use rampart_store::{Change, Database, Store, StoreError, StoreOptions};
@@ -286,24 +289,6 @@ async fn treated_controls_come_from_the_column_or_from_rows_written_before_it() 
     );
 }
 
-/// Opens the store, waiting for the previous handle's background shutdown to release the lock.
-async fn open(dir: &tempfile::TempDir) -> Store {
-    let options = StoreOptions {
-        url: format!("surrealkv://{}", dir.path().join("db").display()),
-        ..Default::default()
-    };
-    for _ in 0..100 {
-        match Store::open(&options).await {
-            Ok(s) => return s,
-            Err(e) if e.to_string().contains("locked") => {
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
-    panic!("the store stayed locked");
-}
-
 #[tokio::test]
 async fn migration_10_moves_the_assessments_out_of_the_risks_records() {
     let dir = tempfile::tempdir().unwrap();
@@ -325,7 +310,7 @@ async fn migration_10_moves_the_assessments_out_of_the_risks_records() {
         .unwrap()
         .remove("residuals");
     {
-        let store = open(&dir).await;
+        let store = open_in(&dir).await;
         let acme = store.organisation("acme").await.unwrap();
         acme.surreal()
             .query(
@@ -343,7 +328,7 @@ async fn migration_10_moves_the_assessments_out_of_the_risks_records() {
             .check()
             .unwrap();
     }
-    let store = open(&dir).await;
+    let store = open_in(&dir).await;
     let acme = store.organisation("acme").await.unwrap();
     let all = risks::all(&acme).await.unwrap();
     let r1 = &all[0];

@@ -1,27 +1,9 @@
 //! Migrations at start: idempotent, and a database from a newer Rampart is refused.
 
+mod common;
+
+use common::open_in;
 use rampart_store::{SCHEMA_VERSION, Store, StoreError, StoreOptions};
-
-fn options(dir: &tempfile::TempDir) -> StoreOptions {
-    StoreOptions {
-        url: format!("surrealkv://{}", dir.path().join("db").display()),
-        ..Default::default()
-    }
-}
-
-/// Opens the store, waiting for the previous handle's background shutdown to release the lock.
-async fn open(dir: &tempfile::TempDir) -> Store {
-    for _ in 0..100 {
-        match Store::open(&options(dir)).await {
-            Ok(s) => return s,
-            Err(e) if e.to_string().contains("locked") => {
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
-    panic!("the store stayed locked");
-}
 
 async fn version(store: &Store) -> i64 {
     let mut r = store
@@ -38,13 +20,13 @@ async fn version(store: &Store) -> i64 {
 async fn migrations_run_once_and_a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = open(&dir).await;
+        let store = open_in(&dir).await;
         assert_eq!(version(&store).await, SCHEMA_VERSION);
         store.organisation("acme").await.unwrap();
     }
     // Opening again applies nothing new and keeps the version.
     {
-        let store = open(&dir).await;
+        let store = open_in(&dir).await;
         assert_eq!(version(&store).await, SCHEMA_VERSION);
         // Pretend a newer Rampart wrote this organisation's database.
         let acme = store.organisation("acme").await.unwrap();
@@ -55,7 +37,7 @@ async fn migrations_run_once_and_a_newer_schema_is_refused() {
             .check()
             .unwrap();
     }
-    let store = open(&dir).await;
+    let store = open_in(&dir).await;
     match store.organisation("acme").await {
         Err(e @ StoreError::SchemaTooNew { found: 99, .. }) => {
             assert!(e.to_string().contains("newer Rampart"), "{e}");

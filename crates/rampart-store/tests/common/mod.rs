@@ -1,0 +1,22 @@
+//! What several store tests share.
+
+use rampart_store::{Store, StoreOptions};
+
+/// Opens the embedded store in `dir`, waiting for a previous handle's background shutdown to
+/// release its lock (a test that reopens a database drops the store first).
+pub async fn open_in(dir: &tempfile::TempDir) -> Store {
+    let options = StoreOptions {
+        url: format!("surrealkv://{}", dir.path().join("db").display()),
+        ..Default::default()
+    };
+    for _ in 0..100 {
+        match Store::open(&options).await {
+            Ok(s) => return s,
+            Err(e) if e.to_string().contains("locked") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("the store stayed locked");
+}
