@@ -1086,13 +1086,7 @@ async fn a_revision_answers_with_what_it_touched_and_the_published_version() {
     assert_eq!(numbers, [1, 2, 3, 4, 5]);
     assert_eq!(whole.revision, d.revision);
     // A list carries each document's versions in force, the published one and the newest.
-    let listed = maria
-        .documents()
-        .list_documents(maria.req(pb::ListDocumentsRequest::default()))
-        .await
-        .unwrap()
-        .into_inner()
-        .documents;
+    let listed = maria.listed_documents().await;
     let isp = listed.iter().find(|d| d.id == "isp").expect("isp listed");
     let numbers: Vec<u32> = isp.versions.iter().map(|v| v.number).collect();
     assert_eq!(numbers, [1, 5]);
@@ -1111,13 +1105,8 @@ async fn a_list_follows_a_change_of_distribution_at_once() {
     let listed = |c: &Client| {
         let c = c.clone();
         async move {
-            let r = c
-                .documents()
-                .list_documents(c.req(pb::ListDocumentsRequest::default()))
-                .await
-                .unwrap()
-                .into_inner();
-            r.documents.into_iter().map(|d| d.id).collect::<Vec<_>>()
+            let docs = c.listed_documents().await;
+            docs.into_iter().map(|d| d.id).collect::<Vec<_>>()
         }
     };
     assert_eq!(listed(&sam).await, ["isp"]);

@@ -59,13 +59,7 @@ async fn the_example_organisation_has_its_documents_in_real_states() {
     let (server, tokens) = example_server(&[]);
     let token = |user: &str| token(&tokens, user);
     let maria = server.client(&token("maria"), "").await;
-    let docs = maria
-        .documents()
-        .list_documents(maria.req(pb::ListDocumentsRequest::default()))
-        .await
-        .unwrap()
-        .into_inner()
-        .documents;
+    let docs = maria.listed_documents().await;
     let by_id = |id: &str| {
         docs.iter()
             .find(|d| d.id == id)
@@ -95,12 +89,8 @@ async fn the_example_organisation_has_its_documents_in_real_states() {
     // Tom (Engineering) reads what is distributed to him, and not Maria's incident draft.
     let tom = server.client(&token("tom"), "").await;
     let seen: Vec<String> = tom
-        .documents()
-        .list_documents(tom.req(pb::ListDocumentsRequest::default()))
+        .listed_documents()
         .await
-        .unwrap()
-        .into_inner()
-        .documents
         .into_iter()
         .map(|d| d.id)
         .collect();

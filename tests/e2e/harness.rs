@@ -279,6 +279,17 @@ impl Client {
             .unwrap()
     }
 
+    /// The first page of ListDocuments with the defaults, as this client sees it (panics on
+    /// any error).
+    pub async fn listed_documents(&self) -> Vec<pb::Document> {
+        self.documents()
+            .list_documents(self.req(pb::ListDocumentsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner()
+            .documents
+    }
+
     pub fn assets(&self) -> AssetServiceClient<Channel> {
         AssetServiceClient::new(self.channel.clone())
     }

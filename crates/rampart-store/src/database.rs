@@ -209,10 +209,7 @@ impl Database {
         index: usize,
     ) -> Result<Vec<Value>, StoreError> {
         let mut res = self.db.query(query).bind(Value::Object(vars)).await?;
-        let errors = res.take_errors();
-        if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
-            return Err(StoreError::Database(e.to_string()));
-        }
+        first_error(&mut res)?;
         Ok(res.take(index)?)
     }
 
@@ -224,10 +221,7 @@ impl Database {
         count: usize,
     ) -> Result<Vec<Vec<Value>>, StoreError> {
         let mut res = self.db.query(query).bind(Value::Object(vars)).await?;
-        let errors = res.take_errors();
-        if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
-            return Err(StoreError::Database(e.to_string()));
-        }
+        first_error(&mut res)?;
         (0..count).map(|i| Ok(res.take(i)?)).collect()
     }
 
@@ -270,10 +264,7 @@ impl Database {
     }
 
     fn take_rows(mut res: surrealdb::IndexedResults) -> Result<Vec<Value>, StoreError> {
-        let errors = res.take_errors();
-        if let Some((_, e)) = errors.into_iter().min_by_key(|(i, _)| *i) {
-            return Err(StoreError::Database(e.to_string()));
-        }
+        first_error(&mut res)?;
         Ok(res.take(0)?)
     }
 
@@ -458,6 +449,14 @@ impl Database {
             .find(|(_, m)| m.contains("rampart:") || !m.contains("not executed"))
             .unwrap_or(&messages[0]);
         Err(classify(&decisive.1))
+    }
+}
+
+/// The error of the first statement that failed, if any did.
+fn first_error(res: &mut surrealdb::IndexedResults) -> Result<(), StoreError> {
+    match res.take_errors().into_iter().min_by_key(|(i, _)| *i) {
+        Some((_, e)) => Err(StoreError::Database(e.to_string())),
+        None => Ok(()),
     }
 }
 

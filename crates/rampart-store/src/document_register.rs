@@ -51,16 +51,21 @@ struct State {
     oversized: bool,
 }
 
-/// A document as the register holds it: only its versions in force, in number order.
-pub(crate) fn in_force(doc: &Document) -> Document {
-    let mut numbers: Vec<u32> = doc
-        .published()
-        .into_iter()
-        .chain(doc.versions.last())
-        .map(|v| v.number)
-        .collect();
+/// The numbers of a document's versions in force, in order: its published version's and its
+/// newest's (once if they are one).
+pub(crate) fn in_force_numbers(published: Option<u32>, newest: Option<u32>) -> Vec<u32> {
+    let mut numbers: Vec<u32> = published.into_iter().chain(newest).collect();
     numbers.sort_unstable();
     numbers.dedup();
+    numbers
+}
+
+/// A document as the register holds it: only its versions in force, in number order.
+pub(crate) fn in_force(doc: &Document) -> Document {
+    let numbers = in_force_numbers(
+        doc.published().map(|v| v.number),
+        doc.versions.last().map(|v| v.number),
+    );
     let mut out = doc.clone();
     out.versions.retain(|v| numbers.contains(&v.number));
     out

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::document_register::in_force;
+use crate::document_register::{in_force, in_force_numbers};
 use crate::json::{content, from_row, from_rows, state, vars};
 use crate::{Change, Database, StoreError, records};
 use std::sync::Arc;
@@ -296,11 +296,7 @@ fn versions_of(docs: &[Value], versions: Versions) -> Option<(String, Map<String
         let (newest, published) = (pointer("newest_version"), pointer("published_version"));
         let numbers: Vec<u32> = match versions {
             Versions::All => (1..=newest.unwrap_or(0)).collect(),
-            Versions::InForce => {
-                let mut numbers: Vec<u32> = published.into_iter().chain(newest).collect();
-                numbers.dedup();
-                numbers
-            }
+            Versions::InForce => in_force_numbers(published, newest),
         };
         keys.extend(
             numbers

@@ -395,19 +395,12 @@ DEFINE FIELD IF NOT EXISTS published_version ON document TYPE option<int>;
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
     match schema {
-        Schema::System => vec![
-            format!("{COMMON}{SYSTEM_V1}"),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ],
+        // The system database has needed nothing since its first.
+        Schema::System => {
+            let mut all = vec![String::new(); SCHEMA_VERSION as usize];
+            all[0] = format!("{COMMON}{SYSTEM_V1}");
+            all
+        }
         Schema::Organisation => vec![
             format!("{COMMON}{ORGANISATION_V1}"),
             ORGANISATION_V2.to_string(),
