@@ -721,11 +721,11 @@ async fn a_50_mb_attachment_round_trips_with_bounded_memory() {
         after_download / 1024,
         (after_download.saturating_sub(before)) / 1024
     );
-    // The figure is reported in docs/benchmarks.md. What grows is the storage engine's memtable
-    // (the chunks as written); the transfer itself holds at most two chunks. Holding the whole
-    // file in the server on top of that would break this bound.
+    // The figure is reported in docs/benchmarks.md; the bound is 32 MB. The transfer
+    // holds at most two chunks, and the bytes go to a file, not to the storage engine's memtable
+    // (which kept them resident: +52–57 MiB before they were files).
     assert!(
-        after_download.saturating_sub(before) < SIZE * 3 / 2 / 1024,
+        after_download.saturating_sub(before) <= 32 * 1024,
         "peak RSS grew by {} KiB for a {} KiB file",
         after_download - before,
         SIZE / 1024

@@ -1283,6 +1283,7 @@ impl Engine {
             upload.chunks += 1;
             upload.pending.clear();
         }
+        store::seal_chunks(&upload.db, &upload.attachment).await?;
         let sha = hex::encode(sha2::Digest::finalize(std::mem::take(&mut upload.hasher)));
         let db = upload.db.clone();
         let mut doc = self.load_document(&db, &upload.document).await?;

@@ -3,11 +3,24 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine as _;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD_NO_PAD};
 use rampart_domain::audit::AuditEvent;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::json::from_rows;
 use crate::{Database, StoreError};
+
+/// Chunks of attachment bytes: records of their own on a SurrealDB server or in memory, files in
+/// an embedded store (see [`crate::attachment_files`]); a bundle carries them as records either way.
+const CHUNKS: &str = "attachment_chunk";
+
+/// Reads base64 with or without padding (SurrealDB writes it without).
+const BASE64_ANY: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// Tables that are not carried as records: the schema version (the target has its own) and the
 /// chain (carried as events, its head rebuilt from them).
@@ -58,12 +71,106 @@ pub async fn snapshot(db: &Database) -> Result<Snapshot, StoreError> {
     // BEGIN answers as a statement of its own, so the tables start at 1.
     let mut results = db.rows_of_each(&q, Map::new(), names.len() + 2).await?;
     let events: Vec<AuditEvent> = from_rows(results.pop().unwrap_or_default())?;
-    let tables = names
+    let mut tables: BTreeMap<String, Vec<Value>> = names
         .into_iter()
         .zip(results.into_iter().skip(1))
         .filter(|(_, rows)| !rows.is_empty())
         .collect();
+    if db.attachment_files().is_some() {
+        let chunks = chunks_from_files(db, tables.get("attachment")).await?;
+        if !chunks.is_empty() {
+            tables.insert(CHUNKS.into(), chunks);
+        }
+    }
     Ok(Snapshot { tables, events })
+}
+
+/// The chunks of the attachments in `records` (those not destroyed), read from their files, in
+/// the shape the chunk records have.
+async fn chunks_from_files(
+    db: &Database,
+    records: Option<&Vec<Value>>,
+) -> Result<Vec<Value>, StoreError> {
+    let mut out = Vec::new();
+    for a in records.into_iter().flatten() {
+        if a.get("destroyed").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let id = a.get("id").and_then(Value::as_str).unwrap_or_default();
+        let chunks = a.get("chunks").and_then(Value::as_u64).unwrap_or(0);
+        for n in 0..chunks {
+            let bytes = crate::documents::read_chunk(db, id, n)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "attachment {id} lacks chunk {n} (run `rampart document verify`)"
+                    ))
+                })?;
+            out.push(json!({
+                "id": [id, n],
+                "attachment": id,
+                "n": n,
+                "data": STANDARD_NO_PAD.encode(bytes),
+            }));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the chunks a bundle carries to files, before the records go in; answers the ids
+/// written, for removal if the records do not go in. A file already there is not overwritten.
+async fn chunks_to_files(db: &Database, rows: &[Value]) -> Result<Vec<String>, StoreError> {
+    let Some(files) = db.attachment_files() else {
+        return Ok(Vec::new());
+    };
+    let present = files.ids().await?;
+    let mut written: Vec<String> = Vec::new();
+    let result = async {
+        for row in rows {
+            let bad = || {
+                StoreError::Invalid(rampart_domain::Invalid::new(
+                    "bundle",
+                    format!("an attachment chunk is not {{attachment, n, data}}: {row}"),
+                ))
+            };
+            let id = row
+                .get("attachment")
+                .and_then(Value::as_str)
+                .ok_or_else(bad)?;
+            let n = row.get("n").and_then(Value::as_u64).ok_or_else(bad)?;
+            let data = row.get("data").and_then(Value::as_str).ok_or_else(bad)?;
+            let bytes = BASE64_ANY.decode(data).map_err(|_| bad())?;
+            if present.contains(id) {
+                return Err(StoreError::AlreadyExists(format!("attachment {id}")));
+            }
+            if !written.iter().any(|w| w == id) {
+                written.push(id.to_string());
+            }
+            files.write_chunk(id, n, bytes).await?;
+        }
+        for id in &written {
+            files.sync(id).await?;
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(written),
+        Err(e) => {
+            remove_files(db, &written).await;
+            Err(e)
+        }
+    }
+}
+
+async fn remove_files(db: &Database, ids: &[String]) {
+    if let Some(files) = db.attachment_files() {
+        for id in ids {
+            if let Err(e) = files.remove(id).await {
+                tracing::warn!(attachment = %id, error = %e, "could not remove a restored attachment file");
+            }
+        }
+    }
 }
 
 /// Whether the database holds nothing yet (no record, no event).
@@ -93,11 +200,19 @@ pub async fn restore(
             ),
         )));
     }
+    let in_files = match snapshot.tables.get(CHUNKS) {
+        Some(rows) if db.attachment_files().is_some() => chunks_to_files(db, rows).await?,
+        _ => Vec::new(),
+    };
     let mut q = String::from(
         "BEGIN TRANSACTION;\nIF (SELECT VALUE id FROM audit_event LIMIT 1) != [] { THROW 'rampart:exists:this organisation database already holds records' };\n",
     );
     let mut bound = Map::new();
-    for (i, (table, rows)) in snapshot.tables.iter().enumerate() {
+    let records = snapshot
+        .tables
+        .iter()
+        .filter(|(t, _)| db.attachment_files().is_none() || t.as_str() != CHUNKS);
+    for (i, (table, rows)) in records.enumerate() {
         let var = format!("t{i}");
         match bytes_field(table) {
             Some(f) => q.push_str(&format!(
@@ -121,7 +236,13 @@ pub async fn restore(
     );
     let res = db.surreal().query(q).bind(Value::Object(bound)).await;
     db.replaced();
-    let mut res = res?;
+    let mut res = match res {
+        Ok(res) => res,
+        Err(e) => {
+            remove_files(db, &in_files).await;
+            return Err(e.into());
+        }
+    };
     let mut errors: Vec<(usize, String)> = res
         .take_errors()
         .into_iter()
@@ -133,6 +254,7 @@ pub async fn restore(
         .find(|(_, m)| !m.contains("not executed"))
         .or(errors.first())
     {
+        remove_files(db, &in_files).await;
         if first.contains("rampart:exists") {
             return Err(StoreError::AlreadyExists(
                 "a database with records for this organisation".into(),
@@ -177,5 +299,9 @@ pub async fn clear(db: &Database) -> Result<(), StoreError> {
     q.push_str("COMMIT TRANSACTION;");
     let cleared = db.rows(&q, Map::new(), 0).await;
     db.replaced();
-    cleared.map(|_| ())
+    cleared?;
+    if let Some(files) = db.attachment_files() {
+        files.remove_all().await?;
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Opening the store from a URL and handing out one [`Database`] per organisation.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use surrealdb::Surreal;
@@ -30,6 +31,8 @@ pub struct Store {
     system: Database,
     organisations: Arc<RwLock<HashMap<String, Database>>>,
     url: String,
+    /// Where attachment bytes go as files (an embedded store); elsewhere they are records.
+    attachment_files: Option<PathBuf>,
 }
 
 /// SurrealKV fsyncs every commit by default; we say so explicitly so that an acknowledged write
@@ -74,12 +77,19 @@ impl Store {
         root.query(format!("DEFINE NAMESPACE IF NOT EXISTS {NAMESPACE};"))
             .await?
             .check()?;
-        let system =
-            open_database(&root, SYSTEM_DATABASE, Schema::System, sole_writer(&url)).await?;
+        let system = open_database(
+            &root,
+            SYSTEM_DATABASE,
+            Schema::System,
+            sole_writer(&url),
+            None,
+        )
+        .await?;
         Ok(Store {
             root,
             system,
             organisations: Arc::default(),
+            attachment_files: crate::attachment_files::store_dir(&url),
             url,
         })
     }
@@ -108,8 +118,10 @@ impl Store {
             &name,
             Schema::Organisation,
             sole_writer(&self.url),
+            self.attachment_files.as_deref(),
         )
         .await?;
+        crate::documents::settle_attachment_files(&db).await?;
         map.insert(organisation.to_string(), db.clone());
         Ok(db)
     }
@@ -120,6 +132,7 @@ async fn open_database(
     name: &str,
     schema: Schema,
     sole_writer: bool,
+    attachment_files: Option<&std::path::Path>,
 ) -> Result<Database, StoreError> {
     // Names come from validated organisation keys ([a-z0-9_]), so formatting them in is safe.
     root.query(format!(
@@ -131,7 +144,12 @@ async fn open_database(
     let session = root.clone();
     session.use_ns(NAMESPACE).use_db(name).await?;
     migrations::apply(&session, schema).await?;
-    Ok(Database::new(session, name.to_string(), sole_writer))
+    Ok(Database::new(
+        session,
+        name.to_string(),
+        sole_writer,
+        attachment_files,
+    ))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use surrealdb::engine::any::Any;
 use tokio::sync::{Mutex, broadcast};
 
 use crate::StoreError;
+use crate::attachment_files::AttachmentFiles;
 use crate::document_register::DocumentRegister;
 use crate::json::vars;
 
@@ -26,6 +27,9 @@ pub struct Change {
     /// The documents the change writes, as the document register holds them: handed to it
     /// once the change has committed.
     pub(crate) documents: Vec<Arc<Document>>,
+    /// Attachments whose bytes the change destroys: where they are files (an embedded store),
+    /// the files are overwritten and removed once the change has committed.
+    pub(crate) destroyed_attachments: Vec<String>,
 }
 
 /// An audit event before it is chained: who did what to which entity, and its new state.
@@ -95,6 +99,8 @@ pub struct Database {
     /// The documents with their versions in force, kept in step with every commit (see
     /// [`crate::document_register`]); `None` where `cache` is.
     register: Option<Arc<DocumentRegister>>,
+    /// Where attachment bytes are files instead of records (an embedded store).
+    attachments: Option<Arc<AttachmentFiles>>,
 }
 
 /// What one cached read holds: the generation it was read at, its estimated size in bytes and
@@ -120,7 +126,14 @@ const CACHED_READS: usize = 8_192;
 impl Database {
     /// `sole_writer`: this process is the only one that can write the database (an embedded
     /// store: SurrealKV locks its directory, `mem://` is private), so its reads can be cached.
-    pub(crate) fn new(db: Surreal<Any>, name: String, sole_writer: bool) -> Database {
+    /// `attachment_files`: the directory of an embedded store's attachment files.
+    pub(crate) fn new(
+        db: Surreal<Any>,
+        name: String,
+        sole_writer: bool,
+        attachment_files: Option<&std::path::Path>,
+    ) -> Database {
+        let attachments = attachment_files.map(|dir| Arc::new(AttachmentFiles::new(dir, &name)));
         let (appended, _) = broadcast::channel(64);
         Database {
             db,
@@ -132,6 +145,7 @@ impl Database {
             cache: sole_writer
                 .then(|| Arc::new(ReadCache::with_weighter(CACHED_READS, CACHED_BYTES, BySize))),
             register: sole_writer.then(Arc::default),
+            attachments,
         }
     }
 
@@ -171,6 +185,11 @@ impl Database {
     /// The document register in memory, where this process is the database's sole writer.
     pub(crate) fn document_register(&self) -> Option<&DocumentRegister> {
         self.register.as_deref()
+    }
+
+    /// The attachment files, where attachment bytes are not records.
+    pub(crate) fn attachment_files(&self) -> Option<&AttachmentFiles> {
+        self.attachments.as_deref()
     }
 
     /// Marks every cached read as old and drops the document register: called after the
@@ -322,6 +341,9 @@ impl Database {
                 group.push(&statements, vars);
                 group.drafts.extend(c.drafts.iter().cloned());
                 group.documents.extend(c.documents.iter().cloned());
+                group
+                    .destroyed_attachments
+                    .extend(c.destroyed_attachments.iter().cloned());
                 sizes.push(c.drafts.len());
             }
             if let Ok(mut events) = self.commit_one(&group).await {
@@ -435,6 +457,13 @@ impl Database {
         if errors.is_empty() {
             if let Some(register) = &self.register {
                 register.committed(&change.documents);
+            }
+            if let Some(files) = &self.attachments
+                && !change.destroyed_attachments.is_empty()
+                && let Err(e) = files.destroy(&change.destroyed_attachments).await
+            {
+                // The records say destroyed; the next opening of the database finishes the job.
+                tracing::warn!(db = %self.name, error = %e, "could not destroy attachment files");
             }
             return Ok(events);
         }

@@ -610,7 +610,8 @@ pub async fn version_text(
 }
 
 /// Destroys the text of a disposed version and the attachments no other version still uses,
-/// in the same transaction as the disposal; the tombstone goes to the audit trail.
+/// in the same transaction as the disposal (attachment files right after it commits); the
+/// tombstone goes to the audit trail.
 pub fn destroy(
     change: &mut Change,
     p: &str,
@@ -639,6 +640,9 @@ pub fn destroy(
             ),
         ]),
     );
+    change
+        .destroyed_attachments
+        .extend(unreferenced.iter().cloned());
     change.record(
         actor,
         "document.dispose",
@@ -676,13 +680,17 @@ pub async fn attachment(db: &Database, id: &str) -> Result<Option<StoredAttachme
     rows.into_iter().next().map(from_row).transpose()
 }
 
-/// Writes one chunk of an upload in progress (not yet part of any document).
+/// Writes one chunk of an upload in progress (not yet part of any document): to the
+/// attachment's file in an embedded store, as a record elsewhere.
 pub async fn put_chunk(
     db: &Database,
     attachment: &str,
     n: u64,
     bytes: &[u8],
 ) -> Result<(), StoreError> {
+    if let Some(files) = db.attachment_files() {
+        return files.write_chunk(attachment, n, bytes.to_vec()).await;
+    }
     db.rows(
         // Bytes travel to the database as base64 text and are stored as raw bytes.
         "CREATE type::record('attachment_chunk', [$attachment, $n]) CONTENT { attachment: $attachment, n: $n, data: encoding::base64::decode($data) } RETURN NONE",
@@ -697,8 +705,20 @@ pub async fn put_chunk(
     Ok(())
 }
 
+/// Makes the chunks of a finished upload durable before the version naming it commits (chunk
+/// records already are, each in its own transaction).
+pub async fn seal_chunks(db: &Database, attachment: &str) -> Result<(), StoreError> {
+    match db.attachment_files() {
+        Some(files) => files.sync(attachment).await,
+        None => Ok(()),
+    }
+}
+
 /// Removes the chunks of an upload that did not complete.
 pub async fn discard_chunks(db: &Database, attachment: &str) -> Result<(), StoreError> {
+    if let Some(files) = db.attachment_files() {
+        return files.remove(attachment).await;
+    }
     db.rows(
         "DELETE attachment_chunk WHERE attachment = $attachment",
         vars([("attachment", Value::from(attachment))]),
@@ -709,6 +729,18 @@ pub async fn discard_chunks(db: &Database, attachment: &str) -> Result<(), Store
 }
 
 pub async fn read_chunk(
+    db: &Database,
+    attachment: &str,
+    n: u64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    match db.attachment_files() {
+        Some(files) => files.read_chunk(attachment, n).await,
+        None => read_chunk_record(db, attachment, n).await,
+    }
+}
+
+/// A chunk stored as a record.
+async fn read_chunk_record(
     db: &Database,
     attachment: &str,
     n: u64,
@@ -897,19 +929,113 @@ pub async fn verify(db: &Database) -> Result<Verification, StoreError> {
             }
         }
     }
+    out.orphan_chunks = match db.attachment_files() {
+        Some(files) => {
+            let stored = attachment_states(db).await?;
+            let mut orphans = 0;
+            for (id, size) in files.listing().await? {
+                match stored.get(&id) {
+                    None => orphans += size.div_ceil(CHUNK_BYTES as u64),
+                    Some(true) => out.problems.push(format!(
+                        "attachment {id} was destroyed but its file remains ({size} bytes)"
+                    )),
+                    Some(false) => {}
+                }
+            }
+            orphans
+        }
+        None => db
+            .rows(
+                "SELECT count() AS n FROM attachment_chunk WHERE !record::exists(type::record('attachment', attachment)) GROUP ALL",
+                Map::new(),
+                0,
+            )
+            .await?
+            .first()
+            .and_then(|r| r.get("n"))
+            .and_then(|n| n.as_u64())
+            .unwrap_or(0),
+    };
+    Ok(out)
+}
+
+/// Every attachment record: its id and whether its bytes were destroyed.
+async fn attachment_states(
+    db: &Database,
+) -> Result<std::collections::HashMap<String, bool>, StoreError> {
     let rows = db
         .rows(
-            "SELECT count() AS n FROM attachment_chunk WHERE !record::exists(type::record('attachment', attachment)) GROUP ALL",
+            "SELECT VALUE [record::id(id), destroyed] FROM attachment",
             Map::new(),
             0,
         )
         .await?;
-    out.orphan_chunks = rows
-        .first()
-        .and_then(|r| r.get("n"))
-        .and_then(|n| n.as_u64())
-        .unwrap_or(0);
-    Ok(out)
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let id = r.get(0)?.as_str()?.to_string();
+            Some((id, r.get(1).and_then(Value::as_bool).unwrap_or(false)))
+        })
+        .collect())
+}
+
+/// Brings an embedded store's attachment files in line with the database when it opens: chunks
+/// written as records by an older Rampart move to files (an attachment at a time: its file is
+/// written and synced, then its records deleted, so an interruption repeats the move), and the
+/// files of destroyed attachments left by a disposal interrupted after its commit are destroyed.
+pub(crate) async fn settle_attachment_files(db: &Database) -> Result<(), StoreError> {
+    let Some(files) = db.attachment_files() else {
+        return Ok(());
+    };
+    loop {
+        let next = db
+            .rows(
+                "SELECT VALUE attachment FROM attachment_chunk LIMIT 1",
+                Map::new(),
+                0,
+            )
+            .await?;
+        let Some(id) = next.first().and_then(Value::as_str).map(str::to_string) else {
+            break;
+        };
+        let rows = db
+            .rows(
+                "SELECT VALUE n FROM attachment_chunk WHERE attachment = $a ORDER BY n",
+                vars([("a", Value::from(id.as_str()))]),
+                0,
+            )
+            .await?;
+        files.remove(&id).await?;
+        for n in rows.iter().filter_map(Value::as_u64) {
+            let Some(bytes) = read_chunk_record(db, &id, n).await? else {
+                continue;
+            };
+            files.write_chunk(&id, n, bytes).await?;
+        }
+        files.sync(&id).await?;
+        db.rows(
+            "DELETE attachment_chunk WHERE attachment = $a",
+            vars([("a", Value::from(id.as_str()))]),
+            0,
+        )
+        .await?;
+        tracing::info!(db = %db.name(), attachment = %id, chunks = rows.len(), "moved attachment chunks to a file");
+    }
+    let destroyed: Vec<String> = attachment_states(db)
+        .await?
+        .into_iter()
+        .filter_map(|(id, destroyed)| destroyed.then_some(id))
+        .collect();
+    let present = files.ids().await?;
+    let left: Vec<String> = destroyed
+        .into_iter()
+        .filter(|id| present.contains(id))
+        .collect();
+    if !left.is_empty() {
+        tracing::warn!(db = %db.name(), attachments = ?left, "destroying the files of attachments disposed of before an interruption");
+        files.destroy(&left).await?;
+    }
+    Ok(())
 }
 
 async fn check_attachment(

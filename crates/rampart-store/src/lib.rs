@@ -4,6 +4,7 @@
 //! database per organisation. Every change goes through [`Database::commit`], which writes the
 //! change and its audit events in one transaction and extends the organisation's hash chain.
 
+mod attachment_files;
 mod connection;
 mod database;
 mod document_register;

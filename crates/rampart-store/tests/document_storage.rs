@@ -1,13 +1,17 @@
 //! Document storage: what `document verify` finds when stored bytes no longer match their hashes,
-//! and that attachment chunks round-trip byte for byte.
+//! and that attachment chunks round-trip byte for byte — as records (memory, a SurrealDB server)
+//! and as files (an embedded store), through disposal, an older store's records and bundles.
 
-use rampart_domain::audit::sha256_hex;
-use rampart_domain::document::{Attachment, Document, DocumentFields, VersionStatus};
+use rampart_domain::audit::{AuditEvent, sha256_hex};
+use rampart_domain::document::{
+    Attachment, DispositionMethod, Document, DocumentFields, Tombstone, VersionStatus,
+};
+use rampart_store::bundle;
 use rampart_store::documents::{self, StoredAttachment};
 mod common;
 
 use common::open_in;
-use rampart_store::{Change, Store, StoreOptions};
+use rampart_store::{Change, Database, Store, StoreError, StoreOptions};
 use sha2::{Digest, Sha256};
 
 async fn store() -> Store {
@@ -33,10 +37,9 @@ fn new_document(id: &str, kind: &str, title: &str, now: &str) -> Document {
     Document::new(id.into(), fields, now)
 }
 
-#[tokio::test]
-async fn verify_finds_altered_text_and_attachments() {
-    let store = store().await;
-    let db = store.organisation("acme").await.unwrap();
+/// Stores Maria's backup policy, version 1 with a 600,000-byte attachment `att1` in three
+/// chunks, and a stray chunk of an upload that never completed; answers the attachment's bytes.
+async fn store_backup_policy(db: &Database) -> Vec<u8> {
     let now = rampart_store::now();
     let mut doc = new_document("backup", "policy", "Backup policy", &now);
     let text = "Back up every night.";
@@ -50,10 +53,11 @@ async fn verify_finds_altered_text_and_attachments() {
         sha256: sha.clone(),
     };
     for (n, chunk) in bytes.chunks(documents::CHUNK_BYTES).enumerate() {
-        documents::put_chunk(&db, "att1", n as u64, chunk)
+        documents::put_chunk(db, "att1", n as u64, chunk)
             .await
             .unwrap();
     }
+    documents::seal_chunks(db, "att1").await.unwrap();
     doc.revise(
         "maria",
         &now,
@@ -81,12 +85,17 @@ async fn verify_finds_altered_text_and_attachments() {
         },
     );
     db.commit(change).await.unwrap();
-    // A stray chunk of an upload that never completed.
-    documents::put_chunk(&db, "never-finished", 0, b"partial")
+    documents::put_chunk(db, "never-finished", 0, b"partial")
         .await
         .unwrap();
+    bytes
+}
 
-    let clean = documents::verify(&db).await.unwrap();
+/// Verification over either way of keeping attachment bytes; `tamper` changes chunk 1 of `att1`
+/// behind the engine's back.
+async fn verify_finds_altered_text_and_attachments(db: &Database, tamper: impl AsyncFnOnce()) {
+    let bytes = store_backup_policy(db).await;
+    let clean = documents::verify(db).await.unwrap();
     assert!(clean.problems.is_empty(), "{:?}", clean.problems);
     assert_eq!(
         (clean.versions, clean.attachments, clean.bytes),
@@ -94,24 +103,230 @@ async fn verify_finds_altered_text_and_attachments() {
     );
     assert_eq!(clean.orphan_chunks, 1);
     assert_eq!(
-        documents::read_chunk(&db, "att1", 2)
-            .await
-            .unwrap()
-            .unwrap(),
+        documents::read_chunk(db, "att1", 2).await.unwrap().unwrap(),
         bytes[2 * documents::CHUNK_BYTES..]
     );
 
-    // Someone edits the stored text and one attachment chunk behind the engine's back.
     db.surreal()
-        .query("UPDATE document_text SET content = 'Back up every week.'; UPDATE type::record('attachment_chunk', ['att1', 1]) SET data = encoding::base64::decode('AAAA')")
+        .query("UPDATE document_text SET content = 'Back up every week.'")
         .await
         .unwrap()
         .check()
         .unwrap();
-    let found = documents::verify(&db).await.unwrap();
+    tamper().await;
+    let found = documents::verify(db).await.unwrap();
     assert_eq!(found.problems.len(), 2, "{:?}", found.problems);
     assert!(found.problems[0].contains("document backup version 1: the text hashes to"));
     assert!(found.problems[1].contains("attachment att1 (runbook.pdf)"));
+}
+
+#[tokio::test]
+async fn verify_finds_altered_text_and_attachment_records() {
+    let store = store().await;
+    let db = store.organisation("acme").await.unwrap();
+    verify_finds_altered_text_and_attachments(&db, async || {
+        db.surreal()
+            .query("UPDATE type::record('attachment_chunk', ['att1', 1]) SET data = encoding::base64::decode('AAAA')")
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+    })
+    .await;
+}
+
+/// How many chunks the database holds as records.
+async fn chunk_records(db: &Database) -> usize {
+    let records: Vec<serde_json::Value> = db
+        .surreal()
+        .query("SELECT * FROM attachment_chunk")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    records.len()
+}
+
+/// Where an embedded store keeps the file of attachment `id` of organisation `org`.
+fn attachment_file(dir: &tempfile::TempDir, org: &str, id: &str) -> std::path::PathBuf {
+    dir.path()
+        .join("db/attachments")
+        .join(rampart_domain::organisation::database_name(org))
+        .join(id)
+}
+
+#[tokio::test]
+async fn verify_finds_altered_attachment_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_in(&dir).await;
+    let db = store.organisation("acme").await.unwrap();
+    let file = attachment_file(&dir, "acme", "att1");
+    verify_finds_altered_text_and_attachments(&db, async || {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+        f.seek(SeekFrom::Start(documents::CHUNK_BYTES as u64 + 5))
+            .unwrap();
+        f.write_all(b"tampered").unwrap();
+    })
+    .await;
+    // The bytes are a file, not records.
+    assert_eq!(chunk_records(&db).await, 0);
+}
+
+/// Commits the disposal of the backup policy's version 1, which destroys `att1`.
+async fn dispose_backup_policy(db: &Database) {
+    let tombstone = Tombstone {
+        by: "user:maria".into(),
+        at: rampart_store::now(),
+        method: DispositionMethod::Delete,
+        content_hash: sha256_hex(b"Back up every night."),
+        attachments: vec![],
+    };
+    // The document row records the tombstone, as the engine's disposal does.
+    let before = documents::get(db, "backup").await.unwrap().unwrap();
+    let mut doc = before.clone();
+    doc.versions[0].status = VersionStatus::Disposed;
+    doc.versions[0].tombstone = Some(tombstone.clone());
+    let mut change = Change::new();
+    documents::update(
+        &mut change,
+        "user:maria",
+        "document.dispose-version",
+        &before,
+        &doc,
+        before.revision,
+    );
+    documents::destroy(
+        &mut change,
+        "d",
+        "user:maria",
+        "backup",
+        1,
+        &tombstone,
+        &["att1".to_string()],
+    );
+    db.commit(change).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_disposal_destroys_the_attachment_file_and_an_interrupted_one_is_finished_at_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = attachment_file(&dir, "acme", "att1");
+    {
+        let store = open_in(&dir).await;
+        let db = store.organisation("acme").await.unwrap();
+        store_backup_policy(&db).await;
+        assert!(file.exists());
+        dispose_backup_policy(&db).await;
+        assert!(!file.exists(), "the disposal's commit destroys the file");
+        assert_eq!(documents::read_chunk(&db, "att1", 0).await.unwrap(), None);
+        let v = documents::verify(&db).await.unwrap();
+        assert!(v.problems.is_empty(), "{:?}", v.problems);
+        assert_eq!(v.destroyed, 1);
+
+        // As if the process stopped between the commit and the file's destruction.
+        documents::put_chunk(&db, "att1", 0, b"still here")
+            .await
+            .unwrap();
+        let v = documents::verify(&db).await.unwrap();
+        assert_eq!(v.problems.len(), 1, "{:?}", v.problems);
+        assert!(
+            v.problems[0].contains("attachment att1 was destroyed but its file remains"),
+            "{:?}",
+            v.problems
+        );
+    }
+    let store = open_in(&dir).await;
+    let db = store.organisation("acme").await.unwrap();
+    assert!(!file.exists(), "opening the database finishes the disposal");
+    let v = documents::verify(&db).await.unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+}
+
+#[tokio::test]
+async fn chunk_records_of_an_older_rampart_move_to_files_when_the_database_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 13) as u8).collect();
+    {
+        let store = open_in(&dir).await;
+        let db = store.organisation("acme").await.unwrap();
+        // What an older Rampart wrote: chunks as records.
+        for (n, chunk) in bytes.chunks(documents::CHUNK_BYTES).enumerate() {
+            db.surreal()
+                .query("CREATE type::record('attachment_chunk', [$a, $n]) CONTENT { attachment: $a, n: $n, data: encoding::base64::decode($data) }")
+                .bind(("a", "old1"))
+                .bind(("n", n as u64))
+                .bind(("data", {
+                    use base64::Engine as _;
+                    base64::engine::general_purpose::STANDARD.encode(chunk)
+                }))
+                .await
+                .unwrap()
+                .check()
+                .unwrap();
+        }
+    }
+    let store = open_in(&dir).await;
+    let db = store.organisation("acme").await.unwrap();
+    assert!(attachment_file(&dir, "acme", "old1").exists());
+    let mut back = Vec::new();
+    for n in 0..2 {
+        back.extend(
+            documents::read_chunk(&db, "old1", n)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    assert_eq!(back, bytes);
+    assert_eq!(chunk_records(&db).await, 0);
+}
+
+#[tokio::test]
+async fn a_bundle_carries_attachment_files_as_chunks_either_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = open_in(&dir).await;
+    let source = disk.organisation("acme").await.unwrap();
+    let bytes = store_backup_policy(&source).await;
+    let s = bundle::snapshot(&source).await.unwrap();
+    assert_eq!(
+        s.tables["attachment_chunk"].len(),
+        3,
+        "the stray upload is not carried"
+    );
+    let last = s.events.last().unwrap();
+    let then = AuditEvent::next(
+        Some((last.seq, &last.hash)),
+        "operator:root",
+        "organisation.import",
+        "organisation:copy",
+        &serde_json::json!({}),
+        "2026-11-29T00:00:00.000000Z",
+    );
+
+    // Into a store in memory: the chunks become records, and read back the same.
+    let memory = store().await;
+    let copy = memory.organisation("copy").await.unwrap();
+    bundle::restore(&copy, &s, &then).await.unwrap();
+    assert_eq!(bundle::snapshot(&copy).await.unwrap().tables, s.tables);
+
+    // Into another organisation on disk: files again.
+    let copy = disk.organisation("copy").await.unwrap();
+    bundle::restore(&copy, &s, &then).await.unwrap();
+    assert_eq!(bundle::snapshot(&copy).await.unwrap().tables, s.tables);
+    assert!(attachment_file(&dir, "copy", "att1").exists());
+    let v = documents::verify(&copy).await.unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!(v.bytes, bytes.len() as u64);
+
+    // A second restore is refused and leaves the files it found as they were.
+    let e = bundle::restore(&copy, &s, &then).await.unwrap_err();
+    assert!(matches!(e, StoreError::AlreadyExists(_)), "{e}");
+    let v = documents::verify(&copy).await.unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    // Clearing (undoing an import) takes the files with the records.
+    bundle::clear(&copy).await.unwrap();
+    assert!(!attachment_file(&dir, "copy", "att1").exists());
 }
 
 /// A revision reads the newest version by the number kept on the document row (an index scan
