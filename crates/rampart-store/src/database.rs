@@ -71,6 +71,9 @@ impl Change {
     }
 }
 
+/// The chain head: the last event's sequence number and hash.
+type Head = (u64, String);
+
 /// How many times a commit is retried when another writer extended the chain first.
 const CHAIN_RETRIES: usize = 50;
 
@@ -101,6 +104,11 @@ pub struct Database {
     register: Option<Arc<DocumentRegister>>,
     /// Where attachment bytes are files instead of records (an embedded store).
     attachments: Option<Arc<AttachmentFiles>>,
+    /// The chain head as this process last committed it, where it is the sole writer: a commit
+    /// starts from it instead of reading it (the transaction still checks it, and a head that
+    /// moved makes the commit read it and retry). Empty until the first commit or after a
+    /// failed one or a restore.
+    known_head: Option<Arc<std::sync::Mutex<Option<Head>>>>,
 }
 
 /// What one cached read holds: the generation it was read at, its estimated size in bytes and
@@ -146,6 +154,7 @@ impl Database {
                 .then(|| Arc::new(ReadCache::with_weighter(CACHED_READS, CACHED_BYTES, BySize))),
             register: sole_writer.then(Arc::default),
             attachments,
+            known_head: sole_writer.then(Arc::default),
         }
     }
 
@@ -199,7 +208,24 @@ impl Database {
         if let Some(register) = &self.register {
             register.drop_all();
         }
+        self.forget_head();
         self.changed();
+    }
+
+    fn forget_head(&self) {
+        if let Some(known) = &self.known_head {
+            *known.lock().expect("known head") = None;
+        }
+    }
+
+    /// The head to chain after: the one this process committed last, or read.
+    async fn head_to_chain(&self) -> Result<Option<(u64, String)>, StoreError> {
+        if let Some(known) = &self.known_head
+            && let Some(head) = known.lock().expect("known head").clone()
+        {
+            return Ok(Some(head));
+        }
+        self.head().await
     }
 
     /// Marks every cached read as old: called after anything that may have written.
@@ -325,7 +351,11 @@ impl Database {
                 if batch.is_empty() {
                     break;
                 }
+                // How many changes shared a transaction and how long it took: the commit loop is
+                // the writers' bottleneck (docs/benchmarks.md, session 13).
+                let (n, t) = (batch.len(), std::time::Instant::now());
                 this.commit_group(batch).await;
+                tracing::debug!(db = %this.name, changes = n, ms = t.elapsed().as_secs_f64() * 1e3, "group committed");
             }
         });
         rx.await
@@ -386,7 +416,7 @@ impl Database {
     }
 
     async fn try_commit(&self, change: &Change) -> Result<Vec<AuditEvent>, Failure> {
-        let head = self.head().await.map_err(Failure::Store)?;
+        let head = self.head_to_chain().await.map_err(Failure::Store)?;
         let at = crate::now();
         let mut events: Vec<AuditEvent> = Vec::with_capacity(change.drafts.len());
         for d in &change.drafts {
@@ -431,7 +461,13 @@ impl Database {
             bound.insert("rampart_events".into(), Value::Array(rows));
         }
         if let Some(last) = events.last() {
-            q.push_str("UPSERT audit_head:chain CONTENT $rampart_new_head;\n");
+            // UPSERT of a record that exists fails its insert first (an error built and dropped
+            // inside SurrealDB at every commit), so the head is created once, then updated.
+            q.push_str(if head.is_some() {
+                "UPDATE audit_head:chain CONTENT $rampart_new_head RETURN NONE;\n"
+            } else {
+                "CREATE audit_head:chain CONTENT $rampart_new_head RETURN NONE;\n"
+            });
             bound.insert(
                 "rampart_new_head".into(),
                 serde_json::json!({"seq": last.seq, "hash": last.hash}),
@@ -450,11 +486,15 @@ impl Database {
                 if let Some(register) = &self.register {
                     register.drop_all();
                 }
+                self.forget_head();
                 return Err(classify(&e.to_string()));
             }
         };
         let errors = res.take_errors();
         if errors.is_empty() {
+            if let (Some(known), Some(last)) = (&self.known_head, events.last()) {
+                *known.lock().expect("known head") = Some((last.seq, last.hash.clone()));
+            }
             if let Some(register) = &self.register {
                 register.committed(&change.documents);
             }
@@ -467,6 +507,8 @@ impl Database {
             }
             return Ok(events);
         }
+        // The head may have been the reason (another writer, or a restore): read it next time.
+        self.forget_head();
         // The statement that failed first says why; the others only report the aborted transaction.
         let mut messages: Vec<(usize, String)> = errors
             .into_iter()

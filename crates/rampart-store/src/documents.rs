@@ -48,7 +48,8 @@ pub async fn get_for_revision(db: &Database, id: &str) -> Result<DocumentInConte
              SELECT * FROM type::record('document', $id); \
              SELECT * FROM type::record('document_version', \
                  string::concat($id, '/', <string> (type::record('document', $id).newest_version ?? 0))); \
-             SELECT * FROM document_version WHERE document = $id AND status = 'published'; \
+             SELECT * FROM type::record('document_version', \
+                 string::concat($id, '/', <string> (type::record('document', $id).published_version ?? 0))); \
              SELECT * FROM classification_scheme:current; \
              SELECT * FROM retention_schedule:current; \
              COMMIT TRANSACTION;",
@@ -492,23 +493,43 @@ fn put_versions(change: &mut Change, before: Option<&Document>, doc: &Document) 
         .iter()
         .filter(|v| before.and_then(|b| b.version(v.number)) != Some(*v))
         .collect();
-    let rows: Vec<Value> = changed
+    // New versions are created, changed ones updated: an UPSERT of a row that exists fails its
+    // insert first inside SurrealDB, and most revisions write only a new one.
+    let (new, old): (Vec<Value>, Vec<Value>) = changed
         .iter()
         .map(|v| {
-            json!({
+            let is_new = before.and_then(|b| b.version(v.number)).is_none();
+            let row = json!({
                 "key": version_key(&doc.id, v.number),
                 "row": version_row(&doc.id, v),
-            })
+            });
+            (is_new, row)
         })
-        .collect();
+        .fold(
+            (Vec::new(), Vec::new()),
+            |(mut new, mut old), (is_new, row)| {
+                if is_new {
+                    new.push(row)
+                } else {
+                    old.push(row)
+                }
+                (new, old)
+            },
+        );
     let audited = json!({
         "document": document_row(doc),
         "versions": changed.iter().map(state).collect::<Vec<_>>(),
     });
-    if !rows.is_empty() {
+    if !new.is_empty() {
         change.push(
-            "FOR $ver_v IN $ver_rows { UPSERT type::record('document_version', $ver_v.key) CONTENT $ver_v.row RETURN NONE; };",
-            vars([("ver_rows", Value::Array(rows))]),
+            "FOR $ver_v IN $ver_new { CREATE type::record('document_version', $ver_v.key) CONTENT $ver_v.row RETURN NONE; };",
+            vars([("ver_new", Value::Array(new))]),
+        );
+    }
+    if !old.is_empty() {
+        change.push(
+            "FOR $ver_v IN $ver_old { UPDATE type::record('document_version', $ver_v.key) CONTENT $ver_v.row RETURN NONE; };",
+            vars([("ver_old", Value::Array(old))]),
         );
     }
     audited

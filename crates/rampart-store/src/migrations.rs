@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -391,6 +391,12 @@ const ORGANISATION_V11: &str = r#"
 DEFINE FIELD IF NOT EXISTS published_version ON document TYPE option<int>;
 "#;
 
+// The index of migration 8 is no longer read (a revision reads the published version by the key
+// on the row, migration 11), and every version written paid for it.
+const ORGANISATION_V12: &str = r#"
+REMOVE INDEX IF EXISTS document_version_status ON document_version;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
@@ -413,6 +419,7 @@ fn migrations(schema: Schema) -> Vec<String> {
             ORGANISATION_V9.to_string(),
             ORGANISATION_V10.to_string(),
             ORGANISATION_V11.to_string(),
+            ORGANISATION_V12.to_string(),
         ],
     }
 }

@@ -64,3 +64,25 @@ async fn schemafull_tables_reject_unknown_fields() {
         .check();
     assert!(r.is_err(), "an undefined field was accepted");
 }
+
+#[tokio::test]
+async fn migration_12_drops_the_index_on_version_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_in(&dir).await;
+    let acme = store.organisation("acme").await.unwrap();
+    let mut r = acme
+        .surreal()
+        .query("INFO FOR TABLE document_version")
+        .await
+        .unwrap();
+    let info: Option<serde_json::Value> = r.take(0).unwrap();
+    let indexes = info.unwrap()["indexes"].clone();
+    assert!(
+        indexes.get("document_version_document").is_some(),
+        "{indexes}"
+    );
+    assert!(
+        indexes.get("document_version_status").is_none(),
+        "{indexes}"
+    );
+}
