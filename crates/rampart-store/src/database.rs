@@ -219,7 +219,7 @@ impl Database {
     }
 
     /// The head to chain after: the one this process committed last, or read.
-    async fn head_to_chain(&self) -> Result<Option<(u64, String)>, StoreError> {
+    async fn head_to_chain(&self) -> Result<Option<Head>, StoreError> {
         if let Some(known) = &self.known_head
             && let Some(head) = known.lock().expect("known head").clone()
         {
@@ -313,7 +313,7 @@ impl Database {
         Ok(res.take(0)?)
     }
 
-    pub async fn head(&self) -> Result<Option<(u64, String)>, StoreError> {
+    pub async fn head(&self) -> Result<Option<Head>, StoreError> {
         let rows = self
             .rows("SELECT seq, hash FROM audit_head:chain", Map::new(), 0)
             .await?;
