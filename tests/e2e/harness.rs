@@ -34,9 +34,14 @@ impl Server {
 
     /// A server over `surrealkv://` in a new temporary directory.
     pub fn disk() -> Server {
+        Server::disk_with(&[])
+    }
+
+    /// A server over `surrealkv://` in a new temporary directory, with extra `serve` arguments.
+    pub fn disk_with(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = format!("surrealkv://{}", dir.path().join("data").display());
-        Server::start_on(db, Some(dir))
+        Server::start_with(db, Some(dir), extra)
     }
 
     /// A server over `mem://` with the shipped plugins, the test plugins, a 500 ms CPU budget,

@@ -65,7 +65,7 @@ impl AttachmentFiles {
     ) -> Result<(), StoreError> {
         let path = self.path(id)?;
         let dir = self.dir.clone();
-        blocking(move || {
+        blocking(&self.dir, move || {
             std::fs::create_dir_all(&dir)?;
             let mut f = OpenOptions::new()
                 .create(true)
@@ -81,7 +81,7 @@ impl AttachmentFiles {
     /// Chunk `n` of an attachment; `None` when the file or the chunk is not there.
     pub(crate) async fn read_chunk(&self, id: &str, n: u64) -> Result<Option<Vec<u8>>, StoreError> {
         let path = self.path(id)?;
-        blocking(move || {
+        blocking(&self.dir, move || {
             let mut f = match File::open(&path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -100,7 +100,7 @@ impl AttachmentFiles {
     pub(crate) async fn sync(&self, id: &str) -> Result<(), StoreError> {
         let path = self.path(id)?;
         let dir = self.dir.clone();
-        blocking(move || match File::open(&path) {
+        blocking(&self.dir, move || match File::open(&path) {
             // An empty attachment has no chunk, so no file.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),
@@ -115,7 +115,7 @@ impl AttachmentFiles {
     /// Removes an attachment's file, if there is one (an upload that did not complete).
     pub(crate) async fn remove(&self, id: &str) -> Result<(), StoreError> {
         let path = self.path(id)?;
-        blocking(move || match std::fs::remove_file(&path) {
+        blocking(&self.dir, move || match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         })
@@ -132,7 +132,7 @@ impl AttachmentFiles {
             .map(|id| self.path(id))
             .collect::<Result<Vec<_>, _>>()?;
         let dir = self.dir.clone();
-        blocking(move || {
+        blocking(&self.dir, move || {
             for path in &paths {
                 let mut f = match OpenOptions::new().write(true).open(path) {
                     Ok(f) => f,
@@ -161,7 +161,7 @@ impl AttachmentFiles {
     /// Every attachment with a file: its id and its size in bytes.
     pub(crate) async fn listing(&self) -> Result<Vec<(String, u64)>, StoreError> {
         let dir = self.dir.clone();
-        blocking(move || {
+        blocking(&self.dir, move || {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(entries) => entries,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -193,7 +193,7 @@ impl AttachmentFiles {
     /// Removes every file of this database (undoing a restore).
     pub(crate) async fn remove_all(&self) -> Result<(), StoreError> {
         let dir = self.dir.clone();
-        blocking(move || match std::fs::remove_dir_all(&dir) {
+        blocking(&self.dir, move || match std::fs::remove_dir_all(&dir) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         })
@@ -210,13 +210,19 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Runs file work off the async threads; an error names the directory, so whoever reads it knows
+/// where to look (permissions, a full disk).
 async fn blocking<T: Send + 'static>(
+    dir: &Path,
     f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
 ) -> Result<T, StoreError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        StoreError::Database(format!("attachment files in {}: {e}", dir.display()))
+    };
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| StoreError::Database(format!("attachment files: {e}")))?
-        .map_err(|e| StoreError::Database(format!("attachment files: {e}")))
+        .map_err(|e| failed(&e))?
+        .map_err(|e| failed(&e))
 }
 
 #[cfg(test)]
@@ -268,6 +274,23 @@ mod tests {
             .unwrap();
         assert_eq!(files.read_chunk("att1", 0).await.unwrap(), None);
         assert!(files.listing().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failure_of_the_file_system_names_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the database's directory should be.
+        std::fs::write(dir.path().join("org_a"), b"").unwrap();
+        let files = AttachmentFiles::new(dir.path(), "org_a");
+        let e = files.write_chunk("att1", 0, vec![1]).await.unwrap_err();
+        let shown = e.to_string();
+        assert!(
+            shown.contains(&format!(
+                "attachment files in {}",
+                dir.path().join("org_a").display()
+            )),
+            "{shown}"
+        );
     }
 
     #[tokio::test]

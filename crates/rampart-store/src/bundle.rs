@@ -4,23 +4,15 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD_NO_PAD};
 use rampart_domain::audit::AuditEvent;
 use serde_json::{Map, Value, json};
 
-use crate::json::from_rows;
+use crate::json::{BASE64_BYTES, from_rows};
 use crate::{Database, StoreError};
 
 /// Chunks of attachment bytes: records of their own on a SurrealDB server or in memory, files in
 /// an embedded store (see [`crate::attachment_files`]); a bundle carries them as records either way.
 const CHUNKS: &str = "attachment_chunk";
-
-/// Reads base64 with or without padding (SurrealDB writes it without).
-const BASE64_ANY: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// Tables that are not carried as records: the schema version (the target has its own) and the
 /// chain (carried as events, its head rebuilt from them).
@@ -110,7 +102,7 @@ async fn chunks_from_files(
                 "id": [id, n],
                 "attachment": id,
                 "n": n,
-                "data": STANDARD_NO_PAD.encode(bytes),
+                "data": BASE64_BYTES.encode(bytes),
             }));
         }
     }
@@ -139,7 +131,7 @@ async fn chunks_to_files(db: &Database, rows: &[Value]) -> Result<Vec<String>, S
                 .ok_or_else(bad)?;
             let n = row.get("n").and_then(Value::as_u64).ok_or_else(bad)?;
             let data = row.get("data").and_then(Value::as_str).ok_or_else(bad)?;
-            let bytes = BASE64_ANY.decode(data).map_err(|_| bad())?;
+            let bytes = BASE64_BYTES.decode(data).map_err(|_| bad())?;
             if present.contains(id) {
                 return Err(StoreError::AlreadyExists(format!("attachment {id}")));
             }

@@ -7,7 +7,6 @@
 //! deletes its chunks, and [`verify`] reports any that were left behind.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD as BASE64, STANDARD_NO_PAD as BASE64_UNPADDED};
 use rampart_domain::audit::sha256_hex;
 use rampart_domain::document::{Attachment, Document, RetentionSchedule, Tombstone, VersionState};
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::document_register::{in_force, in_force_numbers};
-use crate::json::{content, from_row, from_rows, state, vars};
+use crate::json::{BASE64_BYTES, content, from_row, from_rows, state, vars};
 use crate::{Change, Database, StoreError, records};
 use std::sync::Arc;
 
@@ -718,7 +717,7 @@ pub async fn put_chunk(
         vars([
             ("attachment", Value::from(attachment)),
             ("n", Value::from(n)),
-            ("data", Value::from(BASE64.encode(bytes))),
+            ("data", Value::from(BASE64_BYTES.encode(bytes))),
         ]),
         0,
     )
@@ -778,8 +777,7 @@ async fn read_chunk_record(
         .await?;
     match rows.into_iter().next() {
         None | Some(Value::Null) => Ok(None),
-        // SurrealDB encodes without padding.
-        Some(Value::String(s)) => BASE64_UNPADDED
+        Some(Value::String(s)) => BASE64_BYTES
             .decode(s)
             .map(Some)
             .map_err(|e| StoreError::Corrupt(format!("attachment {attachment} chunk {n}: {e}"))),

@@ -6,6 +6,15 @@ use serde_json::{Map, Value};
 
 use crate::StoreError;
 
+/// Bytes as base64 text, the way SurrealDB's `encoding::base64` writes them (without padding);
+/// read with or without it (a bundle may come from elsewhere).
+pub(crate) const BASE64_BYTES: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
 /// A record's key from its `id` as SurrealDB renders it (`asset:abc`, `user:⟨bob-smith⟩`).
 pub fn record_key(id: &Value) -> Option<String> {
     let s = match id {

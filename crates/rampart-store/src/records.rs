@@ -10,8 +10,8 @@ use crate::json::vars;
 /// Creates `table:key` with `content`, failing with AlreadyExists if it is there.
 /// `p` is a variable prefix unique within the change.
 pub fn create(change: &mut Change, p: &str, table: &str, key: &str, content: Value, what: &str) {
-    // Two statements and no answer: every statement and every record returned costs the whole
-    // group commit time (docs/benchmarks.md, session 13).
+    // Two statements and no answer: nobody reads what a change's statements return, and the
+    // commit loop that runs them is the writers' bottleneck (docs/benchmarks.md, session 13).
     let q = format!(
         "IF record::exists(type::record('{table}', ${p}_key)) {{ THROW string::concat('rampart:exists:', ${p}_what) }};\n\
          CREATE type::record('{table}', ${p}_key) CONTENT ${p}_content RETURN NONE;"
