@@ -2,15 +2,13 @@
 //! and that attachment chunks round-trip byte for byte — as records (memory, a SurrealDB server)
 //! and as files (an embedded store), through disposal, an older store's records and bundles.
 
+use crate::common::open_in;
 use rampart_domain::audit::{AuditEvent, sha256_hex};
 use rampart_domain::document::{
     Attachment, DispositionMethod, Document, DocumentFields, Tombstone, VersionStatus,
 };
 use rampart_store::bundle;
 use rampart_store::documents::{self, StoredAttachment};
-mod common;
-
-use common::open_in;
 use rampart_store::{Change, Database, Store, StoreError, StoreOptions};
 use sha2::{Digest, Sha256};
 

@@ -2,9 +2,7 @@
 //! writer, a restore) is caught inside the transaction, read again, and the commit chains after
 //! the real head.
 
-mod common;
-
-use common::open_in;
+use crate::common::open_in;
 use rampart_store::{Change, audit};
 use serde_json::json;
 

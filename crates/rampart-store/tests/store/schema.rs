@@ -1,8 +1,6 @@
 //! Migrations at start: idempotent, and a database from a newer Rampart is refused.
 
-mod common;
-
-use common::open_in;
+use crate::common::open_in;
 use rampart_store::{SCHEMA_VERSION, Store, StoreError, StoreOptions};
 
 async fn version(store: &Store) -> i64 {

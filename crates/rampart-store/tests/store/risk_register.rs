@@ -2,9 +2,7 @@
 //! nothing with one audit event that a risk's history finds, the revision and the acceptance
 //! derived from what is stored, and migration 10 moving the assessments out of older records.
 
-mod common;
-
-use common::open_in;
+use crate::common::open_in;
 use rampart_domain::risk::{Assessment, Risk, RiskFields, Treatment, TreatmentOption};
 use rampart_store::risks::{self, Appended};
 use rampart_store::{Change, Database, Store, StoreError, StoreOptions};
