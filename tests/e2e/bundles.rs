@@ -8,7 +8,7 @@ use rampart_proto::v1 as pb;
 use tonic::Code;
 
 use crate::example::{cli, example_server, token};
-use crate::harness::{Client, OPERATOR_TOKEN, Server, asset_request, organisation};
+use crate::harness::{Client, OPERATOR_TOKEN, Server, asset_request, organisation, step};
 
 async fn verify(c: &Client) -> pb::VerifyChainResponse {
     c.audit()
@@ -463,6 +463,21 @@ fn as_schema_9(bytes: &[u8]) -> (Vec<u8>, String) {
             .collect();
         row["data"] = state.to_string().into();
     }
+    // Documents and versions had typed fields until schema 13, and no published version's
+    // number on the document row until 11.
+    for row in b.tables.get_mut("document").into_iter().flatten() {
+        let mut old: serde_json::Value =
+            serde_json::from_str(row["data"].as_str().unwrap()).unwrap();
+        old["newest_version"] = row["newest_version"].clone();
+        *row = old;
+    }
+    for row in b.tables.get_mut("document_version").into_iter().flatten() {
+        let mut old: serde_json::Value =
+            serde_json::from_str(row["data"].as_str().unwrap()).unwrap();
+        old["document"] = row["document"].clone();
+        old["id"] = row["id"].clone();
+        *row = old;
+    }
     b.schema_version = 9;
     b.audit_events.pop();
     b.content_digest = bundle::content_digest(&b.organisation, &b.framework, &b.tables);
@@ -483,7 +498,7 @@ fn as_schema_9(bytes: &[u8]) -> (Vec<u8>, String) {
 #[tokio::test]
 async fn a_bundle_from_an_older_schema_is_upgraded_on_import_and_a_newer_one_is_refused() {
     let server = Server::with_plugins();
-    let (maria, _, _) = organisation(&server, "acme").await;
+    let (maria, bob, _) = organisation(&server, "acme").await;
     let asset = maria
         .assets()
         .create_asset(maria.req(asset_request(
@@ -526,6 +541,67 @@ async fn a_bundle_from_an_older_schema_is_upgraded_on_import_and_a_newer_one_is_
         .await
         .unwrap()
         .into_inner();
+    // A document with a published version and a newer draft.
+    let create = |id: &str, content: &str| pb::CreateDocumentRequest {
+        id: id.into(),
+        fields: Some(pb::DocumentFields {
+            kind: "policy".into(),
+            title: "Payroll access".into(),
+            owner: "maria".into(),
+            classification: "internal".into(),
+            approvers: vec!["bob".into()],
+            quorum: 1,
+            review_period_months: 12,
+            ..Default::default()
+        }),
+        content: content.into(),
+        change_note: String::new(),
+    };
+    let mut docs = maria.documents();
+    let d = docs
+        .create_document(maria.req(create("payroll-access", "Only payroll staff.")))
+        .await
+        .unwrap()
+        .into_inner();
+    let step = |v: u32, revision: u64| step("payroll-access", v, revision);
+    let d = docs
+        .submit_document(maria.req(step(1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = bob
+        .documents()
+        .approve_document(bob.req(step(1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = docs
+        .publish_document(maria.req(step(1, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    docs.revise_document(maria.req(pb::ReviseDocumentRequest {
+        id: "payroll-access".into(),
+        expected_revision: d.revision,
+        content: "Only payroll staff, reviewed yearly.".into(),
+        change_note: "Yearly review".into(),
+    }))
+    .await
+    .unwrap();
+    let read_document = |c: &Client| {
+        let c = c.clone();
+        async move {
+            c.documents()
+                .get_document(c.req(pb::GetDocumentRequest {
+                    id: "payroll-access".into(),
+                    version: 0,
+                }))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let document = read_document(&maria).await;
     let op = server.operator().await.in_org("acme");
     let (bytes, _) = export(&op).await;
 
@@ -549,6 +625,10 @@ async fn a_bundle_from_an_older_schema_is_upgraded_on_import_and_a_newer_one_is_
     assert_eq!(risk.revision, assessed.revision);
     let v = verify(&moved).await;
     assert!(v.intact, "{}", v.reason);
+    // The document's rows take today's shape, the published version found again by its status.
+    let read = read_document(&moved).await;
+    assert_eq!(read, document);
+    assert_eq!(read.document.unwrap().versions.len(), 2);
     // Assessing after the move takes the next place in the history.
     let again = moved
         .risks()

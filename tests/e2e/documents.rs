@@ -631,6 +631,83 @@ async fn attachments_over_the_limit_or_lying_about_their_size_store_nothing() {
     assert!(v.problems.is_empty());
 }
 
+/// On disk, where attachment bytes are files: disposing of the last version that carries an
+/// attachment destroys its file as the disposal commits, not at the server's next start.
+#[tokio::test]
+async fn disposing_of_an_attachment_on_disk_destroys_its_file() {
+    let server = Server::disk();
+    let (maria, bob, _dana) = organisation(&server, "acme").await;
+    let id = "floor-plan";
+    let d = maria
+        .documents()
+        .create_document(maria.req(pb::CreateDocumentRequest {
+            id: id.into(),
+            fields: Some(fields("maria", &["bob"], 1)),
+            content: "Floor plan of the server room; the drawing is attached.".into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = upload(
+        &maria,
+        id,
+        d.revision,
+        300 * 1024,
+        (0..3).map(|i| vec![i as u8; 100 * 1024]),
+    )
+    .await
+    .unwrap();
+    let attachment = d.versions[1].attachments[0].id.clone();
+    let file = std::path::Path::new(server.db.trim_start_matches("surrealkv://"))
+        .join("attachments/org_acme")
+        .join(&attachment);
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), 300 * 1024);
+
+    // Version 2 (the one with the drawing) is published, then withdrawn: obsolete, and due at
+    // once under this document's retention (0 months, delete).
+    let d = maria
+        .documents()
+        .submit_document(maria.req(step(id, 2, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = approve(&bob, id, 2, d.revision).await;
+    let d = maria
+        .documents()
+        .publish_document(maria.req(step(id, 2, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    let d = maria
+        .documents()
+        .withdraw_document(maria.req(step(id, 2, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(version_status(&d, 2), "obsolete");
+    let disposed = maria
+        .documents()
+        .dispose_version(maria.req(step(id, 2, d.revision)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(disposed.tombstone.unwrap().attachments[0].id, attachment);
+    assert!(!file.exists(), "the file outlived its disposal");
+    let e = maria
+        .documents()
+        .download_attachment(maria.req(pb::DownloadAttachmentRequest {
+            document_id: id.into(),
+            version: 2,
+            attachment_id: attachment.clone(),
+        }))
+        .await;
+    assert!(e.is_err(), "a disposed attachment is not served");
+    let v = verify(&maria).await;
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!((v.attachments, v.orphan_chunks), (0, 0), "{v:?}");
+}
+
 fn rss_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status

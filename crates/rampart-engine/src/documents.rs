@@ -508,7 +508,7 @@ impl Engine {
         doc: &mut Document,
         expected: u64,
         operation: &str,
-        mut change: Change,
+        change: Change,
     ) -> Result<(), EngineError> {
         doc.revision = expected + 1;
         doc.updated_at = rampart_store::now();
@@ -523,8 +523,7 @@ impl Engine {
             doc,
             expected,
         );
-        ordered.push(&change.statements, std::mem::take(&mut change.vars));
-        ordered.drafts.append(&mut change.drafts);
+        ordered.append(change);
         db.commit(ordered).await?;
         Ok(())
     }

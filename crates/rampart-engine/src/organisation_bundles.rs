@@ -181,10 +181,11 @@ impl Engine {
             }),
             &rampart_store::now(),
         );
-        let snapshot = Snapshot {
+        let mut snapshot = Snapshot {
             tables: b.tables,
             events: b.audit_events,
         };
+        store::reshape(&mut snapshot, b.schema_version)?;
         store::restore(&db, &snapshot, &imported).await?;
         if let Err(e) = store::upgrade(&db, b.schema_version).await {
             if let Err(undo) = store::clear(&db).await {

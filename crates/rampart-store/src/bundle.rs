@@ -259,6 +259,28 @@ pub async fn restore(
     Ok(())
 }
 
+/// Rows a bundle exported at schema `from` carries in a shape this schema no longer accepts,
+/// rewritten in today's before [`restore`] (the data step of the migration that changed the
+/// shape then finds them done): documents and their versions before migration 13.
+pub fn reshape(snapshot: &mut Snapshot, from: i64) -> Result<(), StoreError> {
+    if from >= 13 {
+        return Ok(());
+    }
+    let reshaped: [(&str, crate::documents::ToJson); 2] = [
+        ("document", crate::documents::document_to_json),
+        ("document_version", crate::documents::version_to_json),
+    ];
+    for (table, to_json) in reshaped {
+        for row in snapshot.tables.get_mut(table).into_iter().flatten() {
+            if let Some((key, mut new)) = to_json(row)? {
+                new["id"] = Value::from(key);
+                *row = new;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Takes a restored bundle exported at schema `from` through the migrations since (a no-op at
 /// the current version): the database says `from`, and the migrations a database of that version
 /// would get at start run — their definitions are idempotent, their data steps run once.

@@ -54,6 +54,24 @@ impl Change {
         self
     }
 
+    /// Appends everything `other` holds — statements, variables, audit drafts, the documents
+    /// for the register and the attachments to destroy — after what this change holds.
+    pub fn append(&mut self, other: Change) -> &mut Self {
+        let Change {
+            statements,
+            vars,
+            mut drafts,
+            mut documents,
+            mut destroyed_attachments,
+        } = other;
+        self.push(&statements, vars);
+        self.drafts.append(&mut drafts);
+        self.documents.append(&mut documents);
+        self.destroyed_attachments
+            .append(&mut destroyed_attachments);
+        self
+    }
+
     pub fn record(
         &mut self,
         actor: &str,

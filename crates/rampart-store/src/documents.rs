@@ -21,12 +21,18 @@ use std::sync::Arc;
 /// Size of one stored attachment chunk (before base64).
 pub const CHUNK_BYTES: usize = 256 * 1024;
 
+/// The versions of document `$id`, 1 to its newest, by key and so in number order: versions are
+/// numbered from 1 without gaps, and reading by key needs no index (one was kept on (document,
+/// number) for this until migration 13, paid for by every version written).
+const ALL_VERSIONS: &str = "SELECT * FROM array::map(\
+     array::range(1, (type::record('document', $id).newest_version ?? 0) + 1), \
+     |$n| type::record('document_version', string::concat($id, '/', <string> $n)));";
+
 /// A document with the state of its versions, read in one round trip.
 pub async fn get(db: &Database, id: &str) -> Result<Option<Document>, StoreError> {
     let mut rows = db
         .rows_of_each(
-            "SELECT * FROM type::record('document', $id); \
-             SELECT * FROM document_version WHERE document = $id ORDER BY number;",
+            &format!("SELECT * FROM type::record('document', $id); {ALL_VERSIONS}"),
             vars([("id", Value::from(id))]),
             2,
         )
@@ -93,12 +99,14 @@ pub async fn get_with_context(
         // SurrealDB compiles each table's fields once. Its `BEGIN` answers first.
         let mut rows = db
             .rows_of_each(
-                "BEGIN TRANSACTION; \
-                 SELECT * FROM type::record('document', $id); \
-                 SELECT * FROM document_version WHERE document = $id ORDER BY number; \
-                 SELECT * FROM classification_scheme:current; \
-                 SELECT * FROM retention_schedule:current; \
-                 COMMIT TRANSACTION;",
+                &format!(
+                    "BEGIN TRANSACTION; \
+                     SELECT * FROM type::record('document', $id); \
+                     {ALL_VERSIONS} \
+                     SELECT * FROM classification_scheme:current; \
+                     SELECT * FROM retention_schedule:current; \
+                     COMMIT TRANSACTION;"
+                ),
                 vars([("id", Value::from(id))]),
                 5,
             )
@@ -125,12 +133,30 @@ pub type DocumentInContext = (
     Option<StoredSchedule>,
 );
 
-/// A document row and its version rows as the domain's [`Document`].
-fn assemble(mut doc: Value, versions: Vec<Value>) -> Result<Document, StoreError> {
-    if let Some(obj) = doc.as_object_mut() {
+/// A document row and its version rows as the domain's [`Document`]: each row's state is the
+/// JSON text in its `data` (see [`stored_row`]).
+fn assemble(doc: Value, versions: Vec<Value>) -> Result<Document, StoreError> {
+    let mut state = unpack(&doc, "a document row")?;
+    let versions = versions
+        .iter()
+        .map(|v| unpack(v, "a document version row"))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(obj) = state.as_object_mut() {
+        if let Some(id) = doc.get("id") {
+            obj.insert("id".into(), id.clone());
+        }
         obj.insert("versions".into(), Value::Array(versions));
     }
-    from_row(doc)
+    from_row(state)
+}
+
+/// The state a document or version row keeps as JSON text in `data`.
+fn unpack(row: &Value, what: &str) -> Result<Value, StoreError> {
+    let data = row
+        .get("data")
+        .and_then(Value::as_str)
+        .ok_or_else(|| StoreError::Corrupt(format!("{what} without data")))?;
+    serde_json::from_str(data).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 /// Filters for [`list`]; empty strings match everything.
@@ -375,28 +401,150 @@ pub(crate) async fn number_versions(
     ))
 }
 
+/// Migration 13: every document and version row in the JSON shape [`stored_row`] and
+/// [`version_row`] write. Returns the statements and variables that rewrite them, guarded to
+/// run once.
+pub(crate) async fn rows_to_json(
+    db: &surrealdb::Surreal<surrealdb::engine::any::Any>,
+) -> Result<(String, Map<String, Value>), StoreError> {
+    let mut res = db
+        .query("SELECT * FROM document; SELECT * FROM document_version;")
+        .await?
+        .check()?;
+    let documents: Vec<Value> = res.take(0)?;
+    let versions: Vec<Value> = res.take(1)?;
+    let rewrite = |rows: Vec<Value>, to_json: ToJson| {
+        let mut out = Vec::new();
+        for r in &rows {
+            if let Some((key, row)) = to_json(r)? {
+                out.push(json!({"key": key, "row": row}));
+            }
+        }
+        Ok::<_, StoreError>(out)
+    };
+    let q = "IF (meta:schema.version ?? 0) < 13 {\n\
+             FOR $m13_d IN $m13_documents { UPDATE type::record('document', $m13_d.key) CONTENT $m13_d.row RETURN NONE; };\n\
+             FOR $m13_v IN $m13_versions { UPDATE type::record('document_version', $m13_v.key) CONTENT $m13_v.row RETURN NONE; };\n\
+             };";
+    Ok((
+        q.to_string(),
+        vars([
+            (
+                "m13_documents",
+                Value::Array(rewrite(documents, document_to_json)?),
+            ),
+            (
+                "m13_versions",
+                Value::Array(rewrite(versions, version_to_json)?),
+            ),
+        ]),
+    ))
+}
+
+/// [`document_to_json`] or [`version_to_json`].
+pub(crate) type ToJson = fn(&Value) -> Result<Option<(String, Value)>, StoreError>;
+
+/// A document row in the shape before migration 13 (typed fields), as its key and the row
+/// [`stored_row`] writes for it; None if it has that shape already.
+pub(crate) fn document_to_json(old: &Value) -> Result<Option<(String, Value)>, StoreError> {
+    let Some((key, mut state)) = old_shape(old, "document")? else {
+        return Ok(None);
+    };
+    let mut pointer = |field: &str| {
+        state
+            .remove(field)
+            .and_then(|n| n.as_u64())
+            .map(|n| n as u32)
+    };
+    let (newest, published) = (pointer("newest_version"), pointer("published_version"));
+    state.insert("id".into(), Value::from(key.as_str()));
+    let field = |name: &str| state.get(name).cloned().unwrap_or(Value::Null);
+    let row = json!({
+        "owner": field("owner"),
+        "kind": field("kind"),
+        "revision": field("revision"),
+        "data": Value::Object(state.clone()).to_string(),
+    });
+    Ok(Some((key, row_with_pointers(row, newest, published))))
+}
+
+/// A version row in the shape before migration 13, as its key and the row [`version_row`]
+/// writes for it; None if it has that shape already.
+pub(crate) fn version_to_json(old: &Value) -> Result<Option<(String, Value)>, StoreError> {
+    let Some((key, mut state)) = old_shape(old, "document version")? else {
+        return Ok(None);
+    };
+    let document = state.remove("document").unwrap_or(Value::Null);
+    let number = state.get("number").cloned().unwrap_or(Value::Null);
+    let row = json!({
+        "document": document,
+        "number": number,
+        "data": Value::Object(state).to_string(),
+    });
+    Ok(Some((key, row)))
+}
+
+type KeyAndFields = (String, Map<String, Value>);
+
+/// A row's key and its fields but the id, if it is in the shape before migration 13 (no
+/// `data`).
+fn old_shape(old: &Value, what: &str) -> Result<Option<KeyAndFields>, StoreError> {
+    if old.get("data").is_some() {
+        return Ok(None);
+    }
+    let key = old
+        .get("id")
+        .and_then(crate::json::record_key)
+        .ok_or_else(|| StoreError::Corrupt(format!("a {what} row without an id")))?;
+    let Some(fields) = old.as_object() else {
+        return Err(StoreError::Corrupt(format!(
+            "{what} {key} is not an object"
+        )));
+    };
+    let mut fields = fields.clone();
+    fields.remove("id");
+    Ok(Some((key, fields)))
+}
+
 fn version_key(document: &str, number: u32) -> String {
     format!("{document}/{number}")
 }
 
-/// The document row: everything but the versions, which have rows of their own.
+/// The document's own fields (everything but the versions, which have rows of their own), as
+/// its audit events commit to them.
 fn document_row(doc: &Document) -> Value {
     content(&Row::from(doc))
 }
 
-/// The row as stored: with the numbers of the newest and the published version, so that a
-/// revision and a list find those versions by their keys. Asking the index for the highest
-/// number (`ORDER BY number DESC LIMIT 1`) makes SurrealKV seek from the end of its memtable
-/// (`seek_last`), a walk that grows with everything written since the last flush: a third of
-/// the server's CPU under 16 writers.
+/// The row as stored: the document's own fields as JSON text in `data`, beside what queries
+/// filter on (owner, kind), the revision a replace checks, and the numbers of the newest and
+/// the published version, so that a revision and a list find those versions by their keys.
+/// SurrealDB writes one string field far faster than the 23 typed fields the row had before
+/// migration 13 (docs/benchmarks.md, session 14). Asking the index for the highest number
+/// (`ORDER BY number DESC LIMIT 1`) instead of keeping it here made SurrealKV seek from the end
+/// of its memtable (`seek_last`), a walk that grows with everything written since the last
+/// flush: a third of the server's CPU under 16 writers.
 fn stored_row(doc: &Document) -> Value {
-    let mut row = document_row(doc);
+    let data = serde_json::to_string(&Row::from(doc)).expect("documents serialise");
+    row_with_pointers(
+        json!({
+            "owner": doc.owner,
+            "kind": doc.kind.as_str(),
+            "revision": doc.revision,
+            "data": data,
+        }),
+        doc.versions.last().map(|v| v.number),
+        doc.published().map(|v| v.number),
+    )
+}
+
+fn row_with_pointers(mut row: Value, newest: Option<u32>, published: Option<u32>) -> Value {
     if let Some(obj) = row.as_object_mut() {
-        if let Some(newest) = doc.versions.last() {
-            obj.insert("newest_version".into(), Value::from(newest.number));
+        if let Some(newest) = newest {
+            obj.insert("newest_version".into(), Value::from(newest));
         }
-        if let Some(published) = doc.published() {
-            obj.insert("published_version".into(), Value::from(published.number));
+        if let Some(published) = published {
+            obj.insert("published_version".into(), Value::from(published));
         }
     }
     row
@@ -473,12 +621,14 @@ impl<'a> From<&'a Document> for Row<'a> {
     }
 }
 
+/// A version's row: its state as JSON text in `data` (see [`stored_row`]), with its document
+/// and number beside it for people reading the database.
 fn version_row(document: &str, v: &VersionState) -> Value {
-    let mut row = content(v);
-    if let Some(obj) = row.as_object_mut() {
-        obj.insert("document".into(), Value::from(document));
-    }
-    row
+    json!({
+        "document": document,
+        "number": v.number,
+        "data": serde_json::to_string(v).expect("versions serialise"),
+    })
 }
 
 /// Writes the rows of the versions that are new or changed since `before`, and returns the
@@ -486,49 +636,57 @@ fn version_row(document: &str, v: &VersionState) -> Value {
 /// is written and each time it changes, so the chain commits to every version's content hash
 /// without digesting the whole history on every change (which made a revision's cost grow with
 /// the number of versions).
-fn put_versions(change: &mut Change, before: Option<&Document>, doc: &Document) -> Value {
+fn put_versions(change: &mut Change, p: &str, before: Option<&Document>, doc: &Document) -> Value {
     let changed: Vec<&VersionState> = doc
         .versions
         .iter()
         .filter(|v| before.and_then(|b| b.version(v.number)) != Some(*v))
         .collect();
-    // New versions are created, changed ones updated: an UPSERT of a row that exists fails its
-    // insert first inside SurrealDB, and most revisions write only a new one.
-    let (new, old): (Vec<Value>, Vec<Value>) = changed
-        .iter()
-        .map(|v| {
-            let is_new = before.and_then(|b| b.version(v.number)).is_none();
-            let row = json!({
-                "key": version_key(&doc.id, v.number),
-                "row": version_row(&doc.id, v),
-            });
-            (is_new, row)
-        })
-        .fold(
-            (Vec::new(), Vec::new()),
-            |(mut new, mut old), (is_new, row)| {
-                if is_new {
-                    new.push(row)
-                } else {
-                    old.push(row)
-                }
-                (new, old)
-            },
-        );
     let audited = json!({
         "document": document_row(doc),
         "versions": changed.iter().map(state).collect::<Vec<_>>(),
     });
-    if !new.is_empty() {
-        change.push(
-            "FOR $ver_v IN $ver_new { CREATE type::record('document_version', $ver_v.key) CONTENT $ver_v.row RETURN NONE; };",
-            vars([("ver_new", Value::Array(new))]),
-        );
+    // New versions are created, changed ones updated: an UPSERT of a row that exists fails its
+    // insert first inside SurrealDB. A statement per row for the few a workflow step touches
+    // (most revisions write one new version); a loop over one array beyond that, since every
+    // statement pays for every variable the transaction binds.
+    let rows = changed.iter().map(|v| {
+        let is_new = before.and_then(|b| b.version(v.number)).is_none();
+        (
+            is_new,
+            version_key(&doc.id, v.number),
+            version_row(&doc.id, v),
+        )
+    });
+    if changed.len() <= 4 {
+        for (i, (is_new, key, row)) in rows.enumerate() {
+            let verb = if is_new { "CREATE" } else { "UPDATE" };
+            change.push(
+                &format!(
+                    "{verb} type::record('document_version', ${p}_v{i}_key) CONTENT ${p}_v{i} RETURN NONE;"
+                ),
+                vars([
+                    (&format!("{p}_v{i}_key"), Value::from(key)),
+                    (&format!("{p}_v{i}"), row),
+                ]),
+            );
+        }
+        return audited;
     }
-    if !old.is_empty() {
+    let (new, old): (Vec<_>, Vec<_>) = rows.partition(|(is_new, ..)| *is_new);
+    for (verb, rows, name) in [("CREATE", new, "new"), ("UPDATE", old, "old")] {
+        if rows.is_empty() {
+            continue;
+        }
+        let rows = rows
+            .into_iter()
+            .map(|(_, key, row)| json!({"key": key, "row": row}))
+            .collect();
         change.push(
-            "FOR $ver_v IN $ver_old { UPDATE type::record('document_version', $ver_v.key) CONTENT $ver_v.row RETURN NONE; };",
-            vars([("ver_old", Value::Array(old))]),
+            &format!(
+                "FOR ${p}_v IN ${p}_{name} {{ {verb} type::record('document_version', ${p}_v.key) CONTENT ${p}_v.row RETURN NONE; }};"
+            ),
+            vars([(&format!("{p}_{name}"), Value::Array(rows))]),
         );
     }
     audited
@@ -543,7 +701,7 @@ pub fn create(change: &mut Change, actor: &str, doc: &Document) {
         stored_row(doc),
         &format!("document {}", doc.id),
     );
-    let audited = put_versions(change, None, doc);
+    let audited = put_versions(change, "doc", None, doc);
     change.documents.push(Arc::new(in_force(doc)));
     change.record(
         actor,
@@ -586,26 +744,31 @@ pub fn update_as(
         stored_row(doc),
         &format!("document {}", doc.id),
     );
-    let audited = put_versions(change, Some(before), doc);
+    let audited = put_versions(change, p, Some(before), doc);
     change.documents.push(Arc::new(in_force(doc)));
     change.record(actor, operation, format!("document:{}", doc.id), audited);
 }
 
 /// Stores the text of a new version. It is never updated again, only destroyed at disposal.
 pub fn put_version(change: &mut Change, document: &str, number: u32, text: &str, hash: &str) {
-    records::create(
-        change,
-        "txt",
-        "document_text",
-        &version_key(document, number),
-        json!({
-            "document": document,
-            "number": number,
-            "content": text,
-            "content_hash": hash,
-            "destroyed": false,
-        }),
-        &format!("version {number} of document {document}"),
+    // A plain CREATE, which fails on a row that exists: the version's number was checked with
+    // the document's revision in the same transaction, so that is a bug, never a user's
+    // mistake to explain (and the check would cost the commit loop a statement per revision).
+    change.push(
+        "CREATE type::record('document_text', $txt_key) CONTENT $txt_content RETURN NONE;",
+        vars([
+            ("txt_key", Value::from(version_key(document, number))),
+            (
+                "txt_content",
+                json!({
+                    "document": document,
+                    "number": number,
+                    "content": text,
+                    "content_hash": hash,
+                    "destroyed": false,
+                }),
+            ),
+        ]),
     );
 }
 

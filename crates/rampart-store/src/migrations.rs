@@ -13,7 +13,7 @@ pub enum Schema {
 }
 
 /// The highest migration this build knows, for either kind of database.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// Every database has the meta table and an audit trail.
 const COMMON: &str = r#"
@@ -397,6 +397,68 @@ const ORGANISATION_V12: &str = r#"
 REMOVE INDEX IF EXISTS document_version_status ON document_version;
 "#;
 
+// A document row and a version row keep their state as JSON text in `data`, beside the fields
+// queries filter on and the revision (as the registers have since migration 5): SurrealDB wrote
+// the 23 and 36 typed fields they had at a fraction of the speed of one string, and a revision
+// writes both (docs/benchmarks.md, session 14). The rows stored move to the new shape in the
+// migration's transaction (`documents::rows_to_json`).
+const ORGANISATION_V13: &str = r#"
+REMOVE FIELD IF EXISTS distribution.departments ON document;
+REMOVE FIELD IF EXISTS distribution.job_titles ON document;
+REMOVE FIELD IF EXISTS distribution.roles ON document;
+REMOVE FIELD IF EXISTS distribution.users ON document;
+REMOVE FIELD IF EXISTS retention.method ON document;
+REMOVE FIELD IF EXISTS retention.period_months ON document;
+REMOVE FIELD IF EXISTS approvers ON document;
+REMOVE FIELD IF EXISTS classification ON document;
+REMOVE FIELD IF EXISTS created_at ON document;
+REMOVE FIELD IF EXISTS distribution ON document;
+REMOVE FIELD IF EXISTS last_reviewed_at ON document;
+REMOVE FIELD IF EXISTS legal_hold ON document;
+REMOVE FIELD IF EXISTS quorum ON document;
+REMOVE FIELD IF EXISTS requirements ON document;
+REMOVE FIELD IF EXISTS retention ON document;
+REMOVE FIELD IF EXISTS review_period_months ON document;
+REMOVE FIELD IF EXISTS reviewers ON document;
+REMOVE FIELD IF EXISTS title ON document;
+REMOVE FIELD IF EXISTS updated_at ON document;
+DEFINE FIELD IF NOT EXISTS data ON document TYPE string;
+REMOVE FIELD IF EXISTS tombstone.attachments[*].content_type ON document_version;
+REMOVE FIELD IF EXISTS tombstone.attachments[*].id ON document_version;
+REMOVE FIELD IF EXISTS tombstone.attachments[*].name ON document_version;
+REMOVE FIELD IF EXISTS tombstone.attachments[*].sha256 ON document_version;
+REMOVE FIELD IF EXISTS tombstone.attachments[*].size ON document_version;
+REMOVE FIELD IF EXISTS approvals[*].at ON document_version;
+REMOVE FIELD IF EXISTS approvals[*].by ON document_version;
+REMOVE FIELD IF EXISTS attachments[*].content_type ON document_version;
+REMOVE FIELD IF EXISTS attachments[*].id ON document_version;
+REMOVE FIELD IF EXISTS attachments[*].name ON document_version;
+REMOVE FIELD IF EXISTS attachments[*].sha256 ON document_version;
+REMOVE FIELD IF EXISTS attachments[*].size ON document_version;
+REMOVE FIELD IF EXISTS rejections[*].at ON document_version;
+REMOVE FIELD IF EXISTS rejections[*].by ON document_version;
+REMOVE FIELD IF EXISTS rejections[*].reason ON document_version;
+REMOVE FIELD IF EXISTS tombstone.at ON document_version;
+REMOVE FIELD IF EXISTS tombstone.attachments ON document_version;
+REMOVE FIELD IF EXISTS tombstone.by ON document_version;
+REMOVE FIELD IF EXISTS tombstone.content_hash ON document_version;
+REMOVE FIELD IF EXISTS tombstone.method ON document_version;
+REMOVE FIELD IF EXISTS approvals ON document_version;
+REMOVE FIELD IF EXISTS attachments ON document_version;
+REMOVE FIELD IF EXISTS author ON document_version;
+REMOVE FIELD IF EXISTS change_note ON document_version;
+REMOVE FIELD IF EXISTS content_hash ON document_version;
+REMOVE FIELD IF EXISTS content_size ON document_version;
+REMOVE FIELD IF EXISTS created_at ON document_version;
+REMOVE FIELD IF EXISTS published_at ON document_version;
+REMOVE FIELD IF EXISTS rejections ON document_version;
+REMOVE FIELD IF EXISTS status ON document_version;
+REMOVE FIELD IF EXISTS status_at ON document_version;
+REMOVE FIELD IF EXISTS tombstone ON document_version;
+DEFINE FIELD IF NOT EXISTS data ON document_version TYPE string;
+REMOVE INDEX IF EXISTS document_version_document ON document_version;
+"#;
+
 /// Migration `n` (1-based) for each kind of database. Both kinds share one numbering, so a
 /// migration one kind does not need is empty.
 fn migrations(schema: Schema) -> Vec<String> {
@@ -420,6 +482,7 @@ fn migrations(schema: Schema) -> Vec<String> {
             ORGANISATION_V10.to_string(),
             ORGANISATION_V11.to_string(),
             ORGANISATION_V12.to_string(),
+            ORGANISATION_V13.to_string(),
         ],
     }
 }
@@ -453,9 +516,8 @@ pub async fn apply(db: &Surreal<Any>, schema: Schema) -> Result<(), StoreError> 
         if version <= found {
             continue;
         }
-        // Migrations 10 and 11 move data as well as defining fields: what they write is read
-        // first (after their definitions exist) and written in the transaction that bumps the
-        // version.
+        // Migrations 10, 11 and 13 move data as well as defining fields: what they write is
+        // read first and written in the transaction that bumps the version.
         let (data, bound) = match (version, schema) {
             (10, Schema::Organisation) => {
                 db.query(statements.as_str()).await?.check()?;
@@ -465,6 +527,9 @@ pub async fn apply(db: &Surreal<Any>, schema: Schema) -> Result<(), StoreError> 
                 db.query(statements.as_str()).await?.check()?;
                 crate::documents::number_versions(db).await?
             }
+            // The rows are read in the shape they have before the migration's definitions,
+            // which then run in the transaction that rewrites them.
+            (13, Schema::Organisation) => crate::documents::rows_to_json(db).await?,
             _ => (String::new(), serde_json::Map::new()),
         };
         let q = format!(

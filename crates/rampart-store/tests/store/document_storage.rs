@@ -363,9 +363,19 @@ async fn a_revision_finds_the_newest_version_by_the_number_on_the_row() {
     .unwrap();
     let (read, ..) = documents::get_for_revision(&db, "change").await.unwrap();
     assert_eq!(newest(&read.unwrap()), Some((3, "h3".to_string())));
-    // And the whole document reads as it always did.
+    // A whole read goes by the number too: versions 1 to the newest, by key, without an index.
     let whole = documents::get(&db, "change").await.unwrap().unwrap();
-    assert_eq!(whole.versions.len(), 12);
+    assert_eq!(whole.versions.len(), 3);
+    db.rows(
+        "UPDATE document:change SET newest_version = 12 RETURN NONE",
+        Default::default(),
+        0,
+    )
+    .await
+    .unwrap();
+    let whole = documents::get(&db, "change").await.unwrap().unwrap();
+    let numbers: Vec<u32> = whole.versions.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, (1..=12).collect::<Vec<_>>());
 }
 
 /// Maria's new version of `doc` (its content hashing to `hash`), committed.
@@ -465,6 +475,62 @@ async fn a_list_brings_the_versions_in_force_and_all_the_whole_history() {
     assert_eq!(list("b", 10).await, expected(&[("c", &[2]), ("d", &[])]));
 }
 
+/// Puts the documents and versions `db` holds back in the shape they had before migration 13
+/// (typed fields, no `data`; without the version numbers on the document rows unless
+/// `pointers`) and the database at schema `version`, as an older Rampart left it. The two tables
+/// become schemaless for it (their old field definitions are gone from this build): what these
+/// tests check is the data the migrations move.
+async fn as_before_migration_13(db: &Database, version: i64, pointers: bool) {
+    let rows = |table: &'static str| {
+        let db = db.clone();
+        async move {
+            db.rows(&format!("SELECT * FROM {table}"), Default::default(), 0)
+                .await
+                .unwrap()
+        }
+    };
+    let state = |row: &serde_json::Value| -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(row["data"].as_str().unwrap()).unwrap()
+    };
+    let mut old_documents = Vec::new();
+    for row in rows("document").await {
+        let mut old = state(&row);
+        let key = old.remove("id").unwrap();
+        if pointers {
+            for field in ["newest_version", "published_version"] {
+                if let Some(n) = row.get(field) {
+                    old.insert(field.into(), n.clone());
+                }
+            }
+        }
+        old_documents.push(serde_json::json!({"key": key, "row": old}));
+    }
+    let mut old_versions = Vec::new();
+    for row in rows("document_version").await {
+        let mut old = state(&row);
+        old.retain(|_, v| !v.is_null());
+        old.insert("document".into(), row["document"].clone());
+        let key = rampart_store::json_record_key(&row["id"]).unwrap();
+        old_versions.push(serde_json::json!({"key": key, "row": old}));
+    }
+    db.surreal()
+        .query(
+            "DEFINE TABLE OVERWRITE document SCHEMALESS; \
+             DEFINE TABLE OVERWRITE document_version SCHEMALESS; \
+             REMOVE FIELD data ON document; REMOVE FIELD data ON document_version; \
+             FOR $d IN $documents { UPDATE type::record('document', $d.key) CONTENT $d.row RETURN NONE; }; \
+             FOR $v IN $versions { UPDATE type::record('document_version', $v.key) CONTENT $v.row RETURN NONE; }; \
+             UPDATE meta:schema SET version = $version;",
+        )
+        .bind(("documents", old_documents))
+        .bind(("versions", old_versions))
+        .bind(("version", version))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+}
+
 /// Migration 11 puts the numbers of the newest and the published version on rows written
 /// before them; a list then reads those versions by key.
 #[tokio::test]
@@ -474,22 +540,13 @@ async fn migration_11_numbers_the_versions_on_the_rows() {
         let store = open_in(&dir).await;
         let db = store.organisation("acme").await.unwrap();
         four_documents(&db).await;
-        db.surreal()
-            .query(
-                "UPDATE document SET newest_version = NONE, published_version = NONE RETURN NONE; \
-                 UPDATE meta:schema SET version = 10;",
-            )
-            .await
-            .unwrap()
-            .check()
-            .unwrap();
-        let page = documents::list(&db, &Default::default(), "", 10)
+        as_before_migration_13(&db, 10, false).await;
+        let raw = db
+            .rows("SELECT * FROM document:b", Default::default(), 0)
             .await
             .unwrap();
-        assert!(
-            page.iter().all(|d| d.versions.is_empty()),
-            "no numbers, no versions"
-        );
+        assert!(raw[0].get("data").is_none() && raw[0].get("newest_version").is_none());
+        assert_eq!(raw[0]["title"], "b", "the old shape: {raw:?}");
     }
     let store = open_in(&dir).await;
     let db = store.organisation("acme").await.unwrap();
@@ -500,6 +557,100 @@ async fn migration_11_numbers_the_versions_on_the_rows() {
         listed(page.iter().map(|d| &**d)),
         expected(&[("a", &[2, 3]), ("b", &[5, 12]), ("c", &[1]), ("d", &[])])
     );
+}
+
+/// Migration 13 rewrites every document and version row as JSON in `data`: what was stored
+/// reads the same, verifies, and takes the next revision.
+#[tokio::test]
+async fn migration_13_keeps_documents_and_versions_as_json_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = {
+        let store = open_in(&dir).await;
+        let db = store.organisation("acme").await.unwrap();
+        store_backup_policy(&db).await;
+        four_documents(&db).await;
+        let before = documents::all(&db).await.unwrap();
+        as_before_migration_13(&db, 12, true).await;
+        before
+    };
+    let store = open_in(&dir).await;
+    let db = store.organisation("acme").await.unwrap();
+    assert_eq!(documents::all(&db).await.unwrap(), before);
+    let raw = |q: &'static str| {
+        let db = db.clone();
+        async move { db.rows(q, Default::default(), 0).await.unwrap().remove(0) }
+    };
+    let b = raw("SELECT * FROM document:b").await;
+    assert!(b.get("title").is_none(), "{b}");
+    assert_eq!(b["newest_version"], 12);
+    assert!(
+        b["data"].as_str().unwrap().contains("\"title\":\"b\""),
+        "{b}"
+    );
+    let v12 = raw("SELECT * FROM document_version:⟨b/12⟩").await;
+    assert!(v12.get("status").is_none(), "{v12}");
+    assert_eq!(
+        (&v12["document"], &v12["number"]),
+        (&"b".into(), &12.into())
+    );
+    // The backup policy's text and attachment still hash as recorded; the four documents were
+    // written without texts (16 versions).
+    let v = documents::verify(&db).await.unwrap();
+    assert_eq!(v.versions, 1 + 3 + 12 + 1);
+    let missing = |p: &String| p.ends_with("the text is missing") && !p.contains("backup");
+    assert!(v.problems.iter().all(missing), "{:?}", v.problems);
+    assert_eq!(v.problems.len(), 16);
+    assert_eq!(v.attachments, 1);
+    let mut b = documents::get(&db, "b").await.unwrap().unwrap();
+    revise(&db, &mut b, "b13".into()).await;
+    let b = documents::get(&db, "b").await.unwrap().unwrap();
+    assert_eq!(b.versions.len(), 13);
+    assert_eq!(b.versions[12].content_hash, "b13");
+}
+
+/// A bundle exported before migration 13 carries documents and versions in their old shape:
+/// they are rewritten before they go in (the schema would refuse them), and read the same.
+#[tokio::test]
+async fn a_bundle_from_before_migration_13_is_reshaped_on_restore() {
+    let source = store().await;
+    let acme = source.organisation("acme").await.unwrap();
+    four_documents(&acme).await;
+    let before = documents::all(&acme).await.unwrap();
+    let mut s = bundle::snapshot(&acme).await.unwrap();
+    // The rows as an older Rampart exported them.
+    for row in s.tables.get_mut("document").unwrap() {
+        let mut old: serde_json::Value =
+            serde_json::from_str(row["data"].as_str().unwrap()).unwrap();
+        old["newest_version"] = row["newest_version"].clone();
+        if let Some(p) = row.get("published_version") {
+            old["published_version"] = p.clone();
+        }
+        *row = old;
+    }
+    for row in s.tables.get_mut("document_version").unwrap() {
+        let mut old: serde_json::Value =
+            serde_json::from_str(row["data"].as_str().unwrap()).unwrap();
+        old["document"] = row["document"].clone();
+        old["id"] = row["id"].clone();
+        *row = old;
+    }
+    let last = s.events.last().unwrap();
+    let then = AuditEvent::next(
+        Some((last.seq, &last.hash)),
+        "operator:root",
+        "organisation.import",
+        "organisation:copy",
+        &serde_json::json!({}),
+        "2026-11-29T00:00:00.000000Z",
+    );
+    let target = store().await;
+    let copy = target.organisation("copy").await.unwrap();
+    let refused = bundle::restore(&copy, &s, &then).await.unwrap_err();
+    assert!(refused.to_string().contains("nothing was"), "{refused}");
+    bundle::reshape(&mut s, 12).unwrap();
+    bundle::restore(&copy, &s, &then).await.unwrap();
+    bundle::upgrade(&copy, 12).await.unwrap();
+    assert_eq!(documents::all(&copy).await.unwrap(), before);
 }
 
 /// The register a list is served from follows every commit, including those made while it was
