@@ -14,7 +14,7 @@ use rampart_proto::v1 as pb;
 use rampart_proto::v1::document_service_client::DocumentServiceClient;
 use tonic::transport::Channel;
 
-use crate::{ms, peak_rss_mib, percentile, req, reset_peak_rss, rss_mib};
+use crate::{cpu_seconds, ms, peak_rss_mib, percentile, req, reset_peak_rss, rss_mib};
 
 const WRITERS: usize = 16;
 const WRITE_SECONDS: u64 = 10;
@@ -112,11 +112,16 @@ pub async fn run() -> anyhow::Result<()> {
         }));
     }
     let started = Instant::now();
+    let cpu_before = (cpu_seconds(running.pid)?, cpu_seconds(std::process::id())?);
     let mut writes = Vec::new();
     for w in workers {
         writes.extend(w.await??);
     }
     let write_time = started.elapsed();
+    let write_cpu = (
+        cpu_seconds(running.pid)? - cpu_before.0,
+        cpu_seconds(std::process::id())? - cpu_before.1,
+    );
     writes.sort();
 
     // Authorized reads: Tom (Engineering) reads published documents distributed to him, with
@@ -303,6 +308,12 @@ pub async fn run() -> anyhow::Result<()> {
         "| versions written, {WRITERS} concurrent writers, {WRITE_SECONDS} s (fsync on commit) | {:.0} versions/s ({} versions) |",
         writes.len() as f64 / write_time.as_secs_f64(),
         writes.len()
+    );
+    println!(
+        "| server CPU per version written (cores busy); the load generator's | {:.3} ms ({:.2}); {:.2} cores |",
+        write_cpu.0 * 1e3 / writes.len() as f64,
+        write_cpu.0 / write_time.as_secs_f64(),
+        write_cpu.1 / write_time.as_secs_f64(),
     );
     println!(
         "| ReviseDocument latency p50 / p99 | {} / {} |",

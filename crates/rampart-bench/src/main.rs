@@ -62,6 +62,27 @@ pub(crate) fn reset_peak_rss(pid: u32) -> anyhow::Result<()> {
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").context("reset the peak RSS")
 }
 
+/// CPU seconds a process has used so far, user and system (`/proc/PID/stat`, in the kernel's
+/// fixed 100 ticks per second): a figure that varies less between runs than a rate does, on a
+/// machine whose two cores the server shares with the load generator.
+pub(crate) fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name (field 2) may hold spaces: count from the parenthesis that closes it.
+    let after = stat
+        .rsplit_once(')')
+        .context("no command name in /proc/PID/stat")?
+        .1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15; `after` starts at field 3.
+    let ticks = |i: usize| -> anyhow::Result<f64> {
+        Ok(fields
+            .get(i - 3)
+            .context("a short /proc/PID/stat")?
+            .parse::<f64>()?)
+    };
+    Ok((ticks(14)? + ticks(15)?) / 100.0)
+}
+
 fn status_mib(pid: u32, field: &str) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kb: f64 = status

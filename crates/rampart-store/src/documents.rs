@@ -21,25 +21,43 @@ use std::sync::Arc;
 /// Size of one stored attachment chunk (before base64).
 pub const CHUNK_BYTES: usize = 256 * 1024;
 
-/// The versions of document `$id`, 1 to its newest, by key and so in number order: versions are
-/// numbered from 1 without gaps, and reading by key needs no index (one was kept on (document,
-/// number) for this until migration 13, paid for by every version written).
-const ALL_VERSIONS: &str = "SELECT * FROM array::map(\
-     array::range(1, (type::record('document', $id).newest_version ?? 0) + 1), \
-     |$n| type::record('document_version', string::concat($id, '/', <string> $n)));";
+/// Document `$id` as `[row, [versions 1 to its newest]]`, then `extra`, in one statement (so
+/// one transaction: the row goes with the versions it lists). Versions are read by key, in number
+/// order: they are numbered from 1 without gaps, and reading by key needs no index (one was kept
+/// on (document, number) for this until migration 13, paid for by every version written).
+fn document_query(extra: &str) -> String {
+    format!(
+        "RETURN {{\
+            LET $doc = type::record('document', $id).*;\
+            RETURN [$doc, array::map(array::range(1, ($doc.newest_version ?? 0) + 1),\
+                |$n| type::record('document_version', string::concat($id, '/', <string> $n)).*){extra}];\
+         }}"
+    )
+}
+
+/// The values a one-statement read returns, NONE as None.
+fn returned(values: Vec<Value>) -> impl Iterator<Item = Option<Value>> {
+    values.into_iter().map(|v| Some(v).filter(|v| !v.is_null()))
+}
 
 /// A document with the state of its versions, read in one round trip.
 pub async fn get(db: &Database, id: &str) -> Result<Option<Document>, StoreError> {
-    let mut rows = db
-        .rows_of_each(
-            &format!("SELECT * FROM type::record('document', $id); {ALL_VERSIONS}"),
-            vars([("id", Value::from(id))]),
-            2,
-        )
+    let read = db
+        .rows(&document_query(""), vars([("id", Value::from(id))]), 0)
         .await?;
-    let versions = rows.pop().unwrap_or_default();
-    let doc = rows.pop().unwrap_or_default().into_iter().next();
-    doc.map(|d| assemble(d, versions)).transpose()
+    let mut read = returned(read);
+    let doc = read.next().flatten();
+    let versions = read.next().flatten();
+    doc.map(|d| assemble(d, versions_of_read(versions)))
+        .transpose()
+}
+
+/// The versions a [`document_query`] returned.
+fn versions_of_read(versions: Option<Value>) -> Vec<Value> {
+    match versions {
+        Some(Value::Array(versions)) => versions.into_iter().filter(|v| !v.is_null()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// A document with only the versions a revision needs — the newest and the published one (in
@@ -47,30 +65,23 @@ pub async fn get(db: &Database, id: &str) -> Result<Option<Document>, StoreError
 /// classification scheme and the retention schedule its answer needs. Not a whole document:
 /// only for a change that touches the newest version and answers with these.
 pub async fn get_for_revision(db: &Database, id: &str) -> Result<DocumentInContext, StoreError> {
-    let mut rows = db
-        .rows_of_each(
-            "BEGIN TRANSACTION; \
-             SELECT * FROM type::record('document', $id); \
-             SELECT * FROM type::record('document_version', \
-                 string::concat($id, '/', <string> (type::record('document', $id).newest_version ?? 0))); \
-             SELECT * FROM type::record('document_version', \
-                 string::concat($id, '/', <string> (type::record('document', $id).published_version ?? 0))); \
-             SELECT * FROM classification_scheme:current; \
-             SELECT * FROM retention_schedule:current; \
-             COMMIT TRANSACTION;",
+    // One statement, so one transaction and one thing to parse and plan: a revision's read
+    // (five statements in a transaction before, with the row read three times).
+    let read = db
+        .rows(
+            "RETURN {\
+                LET $doc = type::record('document', $id).*;\
+                LET $version = |$n: option<int>| type::record('document_version', string::concat($id, '/', <string> ($n ?? 0))).*;\
+                RETURN [$doc, $version($doc.newest_version), $version($doc.published_version),\
+                    classification_scheme:current.*, retention_schedule:current.*];\
+             }",
             vars([("id", Value::from(id))]),
-            6,
+            0,
         )
         .await?;
-    // One round trip and one transaction: SurrealDB compiles each table's field definitions
-    // once per transaction (`from_stored_all`: 9 % of the server's CPU under revising writers
-    // when these were five queries). Its `BEGIN` answers first.
-    rows.remove(0);
-    let schedule = rows.pop().unwrap_or_default().into_iter().next();
-    let scheme = rows.pop().unwrap_or_default().into_iter().next();
-    let published = rows.pop().unwrap_or_default();
-    let newest = rows.pop().unwrap_or_default();
-    let doc = rows.pop().unwrap_or_default().into_iter().next();
+    let mut read = returned(read);
+    let mut next = || read.next().flatten();
+    let (doc, newest, published, scheme, schedule) = (next(), next(), next(), next(), next());
     let number = |v: &Value| v.get("number").and_then(Value::as_u64).unwrap_or(0);
     let mut versions: Vec<Value> = published.into_iter().chain(newest).collect();
     versions.sort_by_key(number);
@@ -94,30 +105,19 @@ pub async fn get_with_context(
         4096 + 1024 * read.0.as_ref().map_or(0, |d| d.versions.len() as u64)
     };
     db.cached(&format!("document+context/{id}"), size, || async {
-        // One transaction: the row and its versions as of one moment (a revision committed
-        // between two statements would pair a row with versions it does not list), and
-        // SurrealDB compiles each table's fields once. Its `BEGIN` answers first.
-        let mut rows = db
-            .rows_of_each(
-                &format!(
-                    "BEGIN TRANSACTION; \
-                     SELECT * FROM type::record('document', $id); \
-                     {ALL_VERSIONS} \
-                     SELECT * FROM classification_scheme:current; \
-                     SELECT * FROM retention_schedule:current; \
-                     COMMIT TRANSACTION;"
-                ),
+        let read = db
+            .rows(
+                &document_query(", classification_scheme:current.*, retention_schedule:current.*"),
                 vars([("id", Value::from(id))]),
-                5,
+                0,
             )
             .await?;
-        rows.remove(0);
-        let schedule = rows.pop().unwrap_or_default().into_iter().next();
-        let scheme = rows.pop().unwrap_or_default().into_iter().next();
-        let versions = rows.pop().unwrap_or_default();
-        let doc = rows.pop().unwrap_or_default().into_iter().next();
+        let mut read = returned(read);
+        let mut next = || read.next().flatten();
+        let (doc, versions, scheme, schedule) = (next(), next(), next(), next());
         Ok((
-            doc.map(|d| assemble(d, versions)).transpose()?,
+            doc.map(|d| assemble(d, versions_of_read(versions)))
+                .transpose()?,
             scheme.map(from_row).transpose()?,
             schedule.map(from_row).transpose()?,
         ))
