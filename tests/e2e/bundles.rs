@@ -629,6 +629,21 @@ async fn a_bundle_from_an_older_schema_is_upgraded_on_import_and_a_newer_one_is_
     let read = read_document(&moved).await;
     assert_eq!(read, document);
     assert_eq!(read.document.unwrap().versions.len(), 2);
+    // A list shows the versions in force, found by the numbers migration 11 put on the row.
+    let list = |c: &Client| {
+        let c = c.clone();
+        async move {
+            c.documents()
+                .list_documents(c.req(pb::ListDocumentsRequest::default()))
+                .await
+                .unwrap()
+                .into_inner()
+                .documents
+        }
+    };
+    let listed = list(&moved).await;
+    assert_eq!(listed, list(&maria).await);
+    assert_eq!(listed[0].published_version, 1);
     // Assessing after the move takes the next place in the history.
     let again = moved
         .risks()

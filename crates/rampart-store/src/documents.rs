@@ -362,7 +362,7 @@ pub(crate) async fn number_versions(
     db: &surrealdb::Surreal<surrealdb::engine::any::Any>,
 ) -> Result<(String, Map<String, Value>), StoreError> {
     let mut res = db
-        .query("SELECT document, number, status FROM document_version")
+        .query("SELECT document, number, status, data FROM document_version")
         .await?
         .check()?;
     let rows: Vec<Value> = res.take(0)?;
@@ -376,7 +376,15 @@ pub(crate) async fn number_versions(
         };
         let entry = pointers.entry(doc.to_string()).or_default();
         entry.0 = entry.0.max(n);
-        if r.get("status").and_then(Value::as_str) == Some("published") {
+        // A bundle from before migration 11 arrives reshaped for 13 (`bundle::reshape`): its
+        // versions' status is then inside `data`.
+        let status = match r.get("data").and_then(Value::as_str) {
+            Some(data) => serde_json::from_str::<Value>(data)
+                .ok()
+                .and_then(|state| state.get("status").cloned()),
+            None => r.get("status").cloned(),
+        };
+        if status.as_ref().and_then(Value::as_str) == Some("published") {
             entry.1 = Some(n);
         }
     }
