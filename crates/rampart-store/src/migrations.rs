@@ -401,7 +401,8 @@ REMOVE INDEX IF EXISTS document_version_status ON document_version;
 // queries filter on and the revision (as the registers have since migration 5): SurrealDB wrote
 // the 23 and 36 typed fields they had at a fraction of the speed of one string, and a revision
 // writes both (docs/benchmarks.md, session 14). The rows stored move to the new shape in the
-// migration's transaction (`documents::rows_to_json`).
+// migration's transaction (`documents::rows_to_json`). The item definitions SurrealDB made for
+// each array (`x.*`) go too.
 const ORGANISATION_V13: &str = r#"
 REMOVE FIELD IF EXISTS distribution.departments ON document;
 REMOVE FIELD IF EXISTS distribution.job_titles ON document;
@@ -422,6 +423,13 @@ REMOVE FIELD IF EXISTS review_period_months ON document;
 REMOVE FIELD IF EXISTS reviewers ON document;
 REMOVE FIELD IF EXISTS title ON document;
 REMOVE FIELD IF EXISTS updated_at ON document;
+REMOVE FIELD IF EXISTS requirements.* ON document;
+REMOVE FIELD IF EXISTS reviewers.* ON document;
+REMOVE FIELD IF EXISTS approvers.* ON document;
+REMOVE FIELD IF EXISTS distribution.roles.* ON document;
+REMOVE FIELD IF EXISTS distribution.departments.* ON document;
+REMOVE FIELD IF EXISTS distribution.job_titles.* ON document;
+REMOVE FIELD IF EXISTS distribution.users.* ON document;
 DEFINE FIELD IF NOT EXISTS data ON document TYPE string;
 REMOVE FIELD IF EXISTS tombstone.attachments[*].content_type ON document_version;
 REMOVE FIELD IF EXISTS tombstone.attachments[*].id ON document_version;
@@ -455,6 +463,10 @@ REMOVE FIELD IF EXISTS rejections ON document_version;
 REMOVE FIELD IF EXISTS status ON document_version;
 REMOVE FIELD IF EXISTS status_at ON document_version;
 REMOVE FIELD IF EXISTS tombstone ON document_version;
+REMOVE FIELD IF EXISTS attachments.* ON document_version;
+REMOVE FIELD IF EXISTS approvals.* ON document_version;
+REMOVE FIELD IF EXISTS rejections.* ON document_version;
+REMOVE FIELD IF EXISTS tombstone.attachments.* ON document_version;
 DEFINE FIELD IF NOT EXISTS data ON document_version TYPE string;
 REMOVE INDEX IF EXISTS document_version_document ON document_version;
 "#;

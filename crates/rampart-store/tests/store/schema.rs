@@ -66,7 +66,7 @@ async fn schemafull_tables_reject_unknown_fields() {
 /// Versions are read by key (migrations 11 and 13): neither index on them is left for every
 /// version written to pay for.
 #[tokio::test]
-async fn migrations_12_and_13_drop_the_indexes_on_versions() {
+async fn migrations_12_and_13_leave_versions_three_fields_and_no_index() {
     let dir = tempfile::tempdir().unwrap();
     let store = open_in(&dir).await;
     let acme = store.organisation("acme").await.unwrap();
@@ -76,6 +76,38 @@ async fn migrations_12_and_13_drop_the_indexes_on_versions() {
         .await
         .unwrap();
     let info: Option<serde_json::Value> = r.take(0).unwrap();
-    let indexes = info.unwrap()["indexes"].clone();
+    let info = info.unwrap();
+    let indexes = info["indexes"].clone();
     assert_eq!(indexes, serde_json::json!({}), "{indexes}");
+    // Migration 13 left a version record three fields (its state is JSON in `data`), the
+    // nested definitions of the typed shape included.
+    let fields = |info: &serde_json::Value| {
+        let mut fields: Vec<String> = info["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        fields.sort();
+        fields
+    };
+    assert_eq!(fields(&info), ["data", "document", "number"]);
+    // And a document record the fields queries and revisions need beside its `data`.
+    let mut r = acme
+        .surreal()
+        .query("INFO FOR TABLE document")
+        .await
+        .unwrap();
+    let info: Option<serde_json::Value> = r.take(0).unwrap();
+    assert_eq!(
+        fields(&info.unwrap()),
+        [
+            "data",
+            "kind",
+            "newest_version",
+            "owner",
+            "published_version",
+            "revision"
+        ]
+    );
 }
