@@ -440,6 +440,87 @@ async fn a_tampered_bundle_is_refused_and_nothing_is_created() {
     assert_eq!(names, ["Payroll database"]);
 }
 
+/// On disk, attachment bytes are files: an export reads them into the bundle, an import into
+/// another organisation writes files of its own, and the copy serves the same bytes.
+#[tokio::test]
+async fn a_bundle_carries_attachment_files_between_organisations_on_disk() {
+    let server = Server::disk();
+    let (maria, _, _) = organisation(&server, "acme").await;
+    let d = maria
+        .documents()
+        .create_document(maria.req(pb::CreateDocumentRequest {
+            id: "floor-plan".into(),
+            fields: Some(pb::DocumentFields {
+                kind: "plan".into(),
+                title: "Server room floor plan".into(),
+                owner: "maria".into(),
+                classification: "internal".into(),
+                approvers: vec!["bob".into()],
+                quorum: 1,
+                review_period_months: 12,
+                ..Default::default()
+            }),
+            content: "The drawing is attached.".into(),
+            change_note: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let drawing: Vec<u8> = (0..600 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let pieces: Vec<Vec<u8>> = drawing.chunks(100 * 1024).map(<[u8]>::to_vec).collect();
+    let d = crate::documents::upload(
+        &maria,
+        "floor-plan",
+        d.revision,
+        drawing.len() as u64,
+        pieces.into_iter(),
+    )
+    .await
+    .unwrap();
+    let attachment = d.versions.last().unwrap().attachments[0].id.clone();
+
+    let op = server.operator().await.in_org("acme");
+    let (bundle, summary) = export(&op).await;
+    try_import(&op, bundle, "copy", &summary.head)
+        .await
+        .unwrap();
+    let files = Path::new(server.db.trim_start_matches("surrealkv://")).join("attachments");
+    assert_eq!(
+        std::fs::read(files.join("org_copy").join(&attachment)).unwrap(),
+        drawing,
+        "the copy has a file of its own"
+    );
+    let copy = server
+        .client(&issue_token(&server, "copy", "maria").await, "")
+        .await;
+    let mut stream = copy
+        .documents()
+        .download_attachment(copy.req(pb::DownloadAttachmentRequest {
+            document_id: "floor-plan".into(),
+            version: 0,
+            attachment_id: attachment,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut downloaded = Vec::new();
+    while let Some(part) = stream.message().await.unwrap() {
+        downloaded.extend(part.data);
+    }
+    assert_eq!(downloaded, drawing);
+    let v = copy
+        .documents()
+        .verify_documents(copy.req(pb::VerifyDocumentsRequest {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert_eq!(
+        (v.attachments, v.attachment_bytes),
+        (1, drawing.len() as u64)
+    );
+}
+
 /// The bundle as Rampart at schema 9 wrote it: each risk's assessments inside its record, no
 /// `risk_assessment` table, sealed again with an export event of its own.
 fn as_schema_9(bytes: &[u8]) -> (Vec<u8>, String) {

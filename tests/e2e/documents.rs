@@ -522,7 +522,7 @@ async fn concurrent_edits_of_one_draft_one_wins_the_other_is_aborted() {
     );
 }
 
-async fn upload(
+pub(crate) async fn upload(
     c: &Client,
     id: &str,
     revision: u64,

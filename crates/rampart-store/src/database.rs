@@ -386,13 +386,15 @@ impl Database {
             let mut sizes = Vec::with_capacity(batch.len());
             for (i, (c, _)) in batch.iter().enumerate() {
                 let (statements, vars) = namespaced(c, i);
-                group.push(&statements, vars);
-                group.drafts.extend(c.drafts.iter().cloned());
-                group.documents.extend(c.documents.iter().cloned());
-                group
-                    .destroyed_attachments
-                    .extend(c.destroyed_attachments.iter().cloned());
                 sizes.push(c.drafts.len());
+                // Every field named, so a field added to `Change` does not compile until placed.
+                group.append(Change {
+                    statements,
+                    vars,
+                    drafts: c.drafts.clone(),
+                    documents: c.documents.clone(),
+                    destroyed_attachments: c.destroyed_attachments.clone(),
+                });
             }
             if let Ok(mut events) = self.commit_one(&group).await {
                 for ((_, reply), n) in batch.into_iter().zip(sizes) {

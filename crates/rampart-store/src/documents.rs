@@ -152,11 +152,13 @@ fn assemble(doc: Value, versions: Vec<Value>) -> Result<Document, StoreError> {
 
 /// The state a document or version row keeps as JSON text in `data`.
 fn unpack(row: &Value, what: &str) -> Result<Value, StoreError> {
-    let data = row
-        .get("data")
-        .and_then(Value::as_str)
-        .ok_or_else(|| StoreError::Corrupt(format!("{what} without data")))?;
-    serde_json::from_str(data).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+    let id = row.get("id").and_then(Value::as_str).unwrap_or("?");
+    let data = row.get("data").and_then(Value::as_str).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "{what} {id} has no data, which every row Rampart writes since schema 13 has: it was written or changed outside Rampart"
+        ))
+    })?;
+    serde_json::from_str(data).map_err(|e| StoreError::Corrupt(format!("{what} {id}: {e}")))
 }
 
 /// Filters for [`list`]; empty strings match everything.

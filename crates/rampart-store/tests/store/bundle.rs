@@ -2,20 +2,12 @@
 //! composite keys kept), written into an empty database in one transaction whose chain still
 //! verifies; a database with records, or a table the schema does not know, is refused whole.
 
+use crate::common::memory;
 use rampart_domain::audit::AuditEvent;
 use rampart_store::bundle::{self, Snapshot};
 use rampart_store::registers::{self, Table};
-use rampart_store::{Change, Database, Store, StoreError, StoreOptions};
+use rampart_store::{Change, Database, StoreError};
 use serde_json::{Value, json};
-
-async fn store() -> Store {
-    Store::open(&StoreOptions {
-        url: "mem://".into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap()
-}
 
 async fn seed(db: &Database) {
     let mut change = Change::new();
@@ -54,7 +46,7 @@ fn next(s: &Snapshot) -> AuditEvent {
 
 #[tokio::test]
 async fn a_snapshot_restores_whole_into_an_empty_database() {
-    let store = store().await;
+    let store = memory().await;
     let source = store.organisation("acme").await.unwrap();
     seed(&source).await;
     let s = bundle::snapshot(&source).await.unwrap();
@@ -81,7 +73,7 @@ async fn a_snapshot_restores_whole_into_an_empty_database() {
 
 #[tokio::test]
 async fn a_table_the_schema_does_not_have_is_refused_before_anything_is_written() {
-    let store = store().await;
+    let store = memory().await;
     let source = store.organisation("acme").await.unwrap();
     seed(&source).await;
     let mut s = bundle::snapshot(&source).await.unwrap();

@@ -2,6 +2,16 @@
 
 use rampart_store::{Store, StoreOptions};
 
+/// A store in memory.
+pub async fn memory() -> Store {
+    Store::open(&StoreOptions {
+        url: "mem://".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
 /// Opens the embedded store in `dir`, waiting for a previous handle's background shutdown to
 /// release its lock (a test that reopens a database drops the store first).
 pub async fn open_in(dir: &tempfile::TempDir) -> Store {

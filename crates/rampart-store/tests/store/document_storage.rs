@@ -2,24 +2,15 @@
 //! and that attachment chunks round-trip byte for byte — as records (memory, a SurrealDB server)
 //! and as files (an embedded store), through disposal, an older store's records and bundles.
 
-use crate::common::open_in;
+use crate::common::{memory, open_in};
 use rampart_domain::audit::{AuditEvent, sha256_hex};
 use rampart_domain::document::{
     Attachment, DispositionMethod, Document, DocumentFields, Tombstone, VersionStatus,
 };
 use rampart_store::bundle;
 use rampart_store::documents::{self, StoredAttachment};
-use rampart_store::{Change, Database, Store, StoreError, StoreOptions};
+use rampart_store::{Change, Database, StoreError};
 use sha2::{Digest, Sha256};
-
-async fn store() -> Store {
-    Store::open(&StoreOptions {
-        url: "mem://".into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap()
-}
 
 /// A new document of Maria's, internal, without versions.
 fn new_document(id: &str, kind: &str, title: &str, now: &str) -> Document {
@@ -120,7 +111,7 @@ async fn verify_finds_altered_text_and_attachments(db: &Database, tamper: impl A
 
 #[tokio::test]
 async fn verify_finds_altered_text_and_attachment_records() {
-    let store = store().await;
+    let store = memory().await;
     let db = store.organisation("acme").await.unwrap();
     verify_finds_altered_text_and_attachments(&db, async || {
         db.surreal()
@@ -292,18 +283,10 @@ async fn a_bundle_carries_attachment_files_as_chunks_either_way() {
         3,
         "the stray upload is not carried"
     );
-    let last = s.events.last().unwrap();
-    let then = AuditEvent::next(
-        Some((last.seq, &last.hash)),
-        "operator:root",
-        "organisation.import",
-        "organisation:copy",
-        &serde_json::json!({}),
-        "2026-11-29T00:00:00.000000Z",
-    );
+    let then = import_event(&s);
 
     // Into a store in memory: the chunks become records, and read back the same.
-    let memory = store().await;
+    let memory = memory().await;
     let copy = memory.organisation("copy").await.unwrap();
     bundle::restore(&copy, &s, &then).await.unwrap();
     assert_eq!(bundle::snapshot(&copy).await.unwrap().tables, s.tables);
@@ -327,11 +310,24 @@ async fn a_bundle_carries_attachment_files_as_chunks_either_way() {
     assert!(!attachment_file(&dir, "copy", "att1").exists());
 }
 
+/// The event an import of snapshot `s` as organisation `copy` chains after its events.
+fn import_event(s: &bundle::Snapshot) -> AuditEvent {
+    let last = s.events.last().unwrap();
+    AuditEvent::next(
+        Some((last.seq, &last.hash)),
+        "operator:root",
+        "organisation.import",
+        "organisation:copy",
+        &serde_json::json!({}),
+        "2026-11-29T00:00:00.000000Z",
+    )
+}
+
 /// A revision reads the newest version by the number kept on the document row (an index scan
 /// backwards walks SurrealKV's memtable from its end).
 #[tokio::test]
 async fn a_revision_finds_the_newest_version_by_the_number_on_the_row() {
-    let store = store().await;
+    let store = memory().await;
     let db = store.organisation("acme").await.unwrap();
     let now = rampart_store::now();
     let mut doc = new_document("change", "procedure", "Change management", &now);
@@ -447,7 +443,7 @@ fn expected(docs: &[(&str, &[u32])]) -> Vec<(String, Vec<String>)> {
 /// order.
 #[tokio::test]
 async fn a_list_brings_the_versions_in_force_and_all_the_whole_history() {
-    let store = store().await;
+    let store = memory().await;
     let db = store.organisation("acme").await.unwrap();
     four_documents(&db).await;
     let list = |after: &'static str, limit| {
@@ -612,7 +608,7 @@ async fn migration_13_keeps_documents_and_versions_as_json_rows() {
 /// they are rewritten before they go in (the schema would refuse them), and read the same.
 #[tokio::test]
 async fn a_bundle_from_before_migration_13_is_reshaped_on_restore() {
-    let source = store().await;
+    let source = memory().await;
     let acme = source.organisation("acme").await.unwrap();
     four_documents(&acme).await;
     let before = documents::all(&acme).await.unwrap();
@@ -634,16 +630,8 @@ async fn a_bundle_from_before_migration_13_is_reshaped_on_restore() {
         old["id"] = row["id"].clone();
         *row = old;
     }
-    let last = s.events.last().unwrap();
-    let then = AuditEvent::next(
-        Some((last.seq, &last.hash)),
-        "operator:root",
-        "organisation.import",
-        "organisation:copy",
-        &serde_json::json!({}),
-        "2026-11-29T00:00:00.000000Z",
-    );
-    let target = store().await;
+    let then = import_event(&s);
+    let target = memory().await;
     let copy = target.organisation("copy").await.unwrap();
     let refused = bundle::restore(&copy, &s, &then).await.unwrap_err();
     assert!(refused.to_string().contains("nothing was"), "{refused}");
@@ -658,7 +646,7 @@ async fn a_bundle_from_before_migration_13_is_reshaped_on_restore() {
 /// database holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn lists_follow_the_commits_made_while_the_register_loads() {
-    let store = store().await;
+    let store = memory().await;
     let db = store.organisation("acme").await.unwrap();
     let now = rampart_store::now();
     for i in 0..1200 {
