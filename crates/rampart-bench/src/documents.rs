@@ -61,7 +61,9 @@ fn text(bytes: usize, variant: u32) -> String {
     s
 }
 
-pub async fn run() -> anyhow::Result<()> {
+/// `writes_only`: stop after the concurrent writers (`rampart-bench documents writes`), for a
+/// profile of the write path alone.
+pub async fn run(writes_only: bool) -> anyhow::Result<()> {
     let running = crate::start()?;
     let maria = running.token("maria")?;
     let tom = running.token("tom")?;
@@ -112,17 +114,23 @@ pub async fn run() -> anyhow::Result<()> {
         }));
     }
     let started = Instant::now();
+    crate::profile(running.pid, true)?;
     let cpu_before = (cpu_seconds(running.pid)?, cpu_seconds(std::process::id())?);
     let mut writes = Vec::new();
     for w in workers {
         writes.extend(w.await??);
     }
     let write_time = started.elapsed();
+    crate::profile(running.pid, false)?;
     let write_cpu = (
         cpu_seconds(running.pid)? - cpu_before.0,
         cpu_seconds(std::process::id())? - cpu_before.1,
     );
     writes.sort();
+    if writes_only {
+        print_writes(&writes, write_time, write_cpu);
+        return Ok(());
+    }
 
     // Authorized reads: Tom (Engineering) reads published documents distributed to him, with
     // one reader (latency) and with READERS (throughput).
@@ -302,24 +310,7 @@ pub async fn run() -> anyhow::Result<()> {
     let after_load = t.elapsed();
     drop(running);
 
-    println!("| measure | result |");
-    println!("|---|---|");
-    println!(
-        "| versions written, {WRITERS} concurrent writers, {WRITE_SECONDS} s (fsync on commit) | {:.0} versions/s ({} versions) |",
-        writes.len() as f64 / write_time.as_secs_f64(),
-        writes.len()
-    );
-    println!(
-        "| server CPU per version written (cores busy); the load generator's | {:.3} ms ({:.2}); {:.2} cores |",
-        write_cpu.0 * 1e3 / writes.len() as f64,
-        write_cpu.0 / write_time.as_secs_f64(),
-        write_cpu.1 / write_time.as_secs_f64(),
-    );
-    println!(
-        "| ReviseDocument latency p50 / p99 | {} / {} |",
-        ms(percentile(&writes, 0.50)),
-        ms(percentile(&writes, 0.99))
-    );
+    print_writes(&writes, write_time, write_cpu);
     for (readers, (reads, read_time)) in &read_runs {
         println!(
             "| authorized GetDocument, {readers} concurrent reader(s), {READ_SECONDS} s | {:.0} reads/s ({} reads), p50 / p99 {} / {} |",
@@ -370,6 +361,28 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 /// A new draft `id` owned by `owner`, created by the holder of `token`.
+/// The table's head and the rows of the concurrent writers.
+fn print_writes(writes: &[Duration], write_time: Duration, write_cpu: (f64, f64)) {
+    println!("| measure | result |");
+    println!("|---|---|");
+    println!(
+        "| versions written, {WRITERS} concurrent writers, {WRITE_SECONDS} s (fsync on commit) | {:.0} versions/s ({} versions) |",
+        writes.len() as f64 / write_time.as_secs_f64(),
+        writes.len()
+    );
+    println!(
+        "| server CPU per version written (cores busy); the load generator's | {:.3} ms ({:.2}); {:.2} cores |",
+        write_cpu.0 * 1e3 / writes.len() as f64,
+        write_cpu.0 / write_time.as_secs_f64(),
+        write_cpu.1 / write_time.as_secs_f64(),
+    );
+    println!(
+        "| ReviseDocument latency p50 / p99 | {} / {} |",
+        ms(percentile(writes, 0.50)),
+        ms(percentile(writes, 0.99))
+    );
+}
+
 async fn create_draft(
     c: &mut DocumentServiceClient<Channel>,
     id: &str,

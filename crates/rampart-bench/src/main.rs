@@ -96,6 +96,32 @@ fn status_mib(pid: u32, field: &str) -> anyhow::Result<f64> {
     Ok(kb / 1024.0)
 }
 
+/// Under callgrind (see `RAMPART_BENCH_SERVER_WRAPPER`), switches the server's instruction
+/// counting on or off, so that a profile holds only the phase measured; otherwise nothing.
+pub(crate) fn profile(pid: u32, on: bool) -> anyhow::Result<()> {
+    let wrapper = std::env::var("RAMPART_BENCH_SERVER_WRAPPER").unwrap_or_default();
+    if !wrapper.contains("callgrind") {
+        return Ok(());
+    }
+    // Off also writes the profile out: the server is killed, not stopped, at the end.
+    let steps: &[&str] = if on {
+        &["--instr=on"]
+    } else {
+        &["--instr=off", "--dump"]
+    };
+    for step in steps {
+        let status = Command::new("callgrind_control")
+            .args([*step, &pid.to_string()])
+            .stdout(Stdio::null())
+            .status()
+            .context("run callgrind_control")?;
+        if !status.success() {
+            bail!("callgrind_control {step} {pid} failed");
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn req<T>(msg: T, token: &str) -> Request<T> {
     let mut r = Request::new(msg);
     r.metadata_mut().insert(
@@ -129,7 +155,7 @@ async fn main() -> anyhow::Result<()> {
         server().await?;
     }
     if what.is_empty() || what == "documents" {
-        documents::run().await?;
+        documents::run(std::env::args().nth(2).as_deref() == Some("writes")).await?;
     }
     if what.is_empty() || what == "frameworks" {
         frameworks::run(&root).await?;
@@ -190,7 +216,19 @@ fn start_in(dir: tempfile::TempDir) -> anyhow::Result<Running> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let tokens = dir.path().join("tokens");
     let db = format!("surrealkv://{}", dir.path().join("data").display());
-    let mut child = Command::new(&bin)
+    // RAMPART_BENCH_SERVER_WRAPPER runs the server under a profiler, e.g.
+    // "valgrind --tool=callgrind --instr-atstart=no" (docs/benchmarks.md#profiling).
+    let wrapper = std::env::var("RAMPART_BENCH_SERVER_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(&bin);
+            c
+        }
+        None => Command::new(&bin),
+    };
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0", "--db", &db, "--example"])
         .arg(root.join("examples/acme"))
         .arg("--example-tokens")

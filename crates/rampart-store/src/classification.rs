@@ -41,11 +41,22 @@ impl StoredScheme {
     }
 }
 
+/// The scheme, kept in memory until a change writes it: most operations need it to decide.
 pub async fn get_scheme(db: &Database) -> Result<Option<StoredScheme>, StoreError> {
-    let rows = db
-        .rows("SELECT * FROM classification_scheme:current", Map::new(), 0)
+    let size = |s: &Option<StoredScheme>| {
+        s.as_ref().map_or(64, |s| {
+            1024 * (1 + s.levels.len() + s.handling_rules.len() + s.labeling_rules.len()) as u64
+        })
+    };
+    let scheme = db
+        .cached_until_written("current", "classification_scheme", size, || async {
+            let rows = db
+                .rows("SELECT * FROM classification_scheme:current", Map::new(), 0)
+                .await?;
+            rows.into_iter().next().map(from_row).transpose()
+        })
         .await?;
-    rows.into_iter().next().map(from_row).transpose()
+    Ok(scheme.as_ref().clone())
 }
 
 /// Stores the scheme: created at revision 1 if there is none (`expected` 0), else replaced.

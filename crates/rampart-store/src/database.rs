@@ -1,6 +1,7 @@
 //! One SurrealDB database (the system's or an organisation's) and the one way to change it.
 
 use std::any::Any as AnyValue;
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -114,6 +115,9 @@ pub struct Database {
     /// Bumped after every commit or restore this process makes: a cached read taken at an
     /// older generation is not used.
     generation: Arc<AtomicU64>,
+    /// Per table a read may be kept for (see [`Database::cached_until_written`]): how many
+    /// changes have named it.
+    written: Arc<std::sync::RwLock<HashMap<&'static str, u64>>>,
     /// Reads kept until the next change (see [`Database::cached`]); `None` when another process
     /// may write the same database (a SurrealDB server), where nothing here would see its writes.
     cache: Option<Arc<ReadCache>>,
@@ -168,6 +172,7 @@ impl Database {
             pending: Arc::default(),
             appended,
             generation: Arc::default(),
+            written: Arc::default(),
             cache: sole_writer
                 .then(|| Arc::new(ReadCache::with_weighter(CACHED_READS, CACHED_BYTES, BySize))),
             register: sole_writer.then(Arc::default),
@@ -193,11 +198,56 @@ impl Database {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, StoreError>>,
     {
+        let generation = self.generation.load(Ordering::Acquire);
+        self.cached_at(key.to_string(), generation, size, load)
+            .await
+    }
+
+    /// [`Database::cached`] for a read of one `table` alone (a settings record such as the
+    /// classification scheme): kept until a change names the table, not until any change. A
+    /// change writes a table only through statements that name it (`type::record('table', …)`;
+    /// no statement takes a table's name from a variable), so a change whose statements do not
+    /// contain the name leaves the read as it was. Every revision of a document used to read the
+    /// scheme and the retention schedule again because another document had changed.
+    pub async fn cached_until_written<T, F, Fut>(
+        &self,
+        key: &str,
+        table: &'static str,
+        size: impl FnOnce(&T) -> u64,
+        load: F,
+    ) -> Result<Arc<T>, StoreError>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let written = *self
+            .written
+            .write()
+            .expect("written tables")
+            .entry(table)
+            .or_default();
+        self.cached_at(format!("until-written/{table}/{key}"), written, size, load)
+            .await
+    }
+
+    /// The value under `key` if it was read at `generation`, else `load`'s, kept with it.
+    async fn cached_at<T, F, Fut>(
+        &self,
+        key: String,
+        generation: u64,
+        size: impl FnOnce(&T) -> u64,
+        load: F,
+    ) -> Result<Arc<T>, StoreError>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
         let Some(cache) = &self.cache else {
             return load().await.map(Arc::new);
         };
-        let generation = self.generation.load(Ordering::Acquire);
-        if let Some((read_at, _, value)) = cache.get(key)
+        if let Some((read_at, _, value)) = cache.get(&key)
             && read_at == generation
             && let Ok(value) = value.downcast::<T>()
         {
@@ -205,8 +255,19 @@ impl Database {
         }
         let value = Arc::new(load().await?);
         let bytes = size(&value);
-        cache.insert(key.to_string(), (generation, bytes, value.clone()));
+        cache.insert(key, (generation, bytes, value.clone()));
         Ok(value)
+    }
+
+    /// Marks the reads of every table the statements name as old (see
+    /// [`Database::cached_until_written`]), or of every table.
+    fn tables_written(&self, statements: Option<&str>) {
+        let mut written = self.written.write().expect("written tables");
+        for (table, count) in written.iter_mut() {
+            if statements.is_none_or(|s| s.contains(table)) {
+                *count += 1;
+            }
+        }
     }
 
     /// The document register in memory, where this process is the database's sole writer.
@@ -219,14 +280,16 @@ impl Database {
         self.attachments.as_deref()
     }
 
-    /// Marks every cached read as old and drops the document register: called after the
+    /// Marks every cached read as old and drops the document register: to be called after the
     /// database was written other than by [`Database::commit`] (a restore, its upgrade, a
-    /// clearing).
-    pub(crate) fn replaced(&self) {
+    /// clearing, a statement run with [`Database::rows`] or on [`Database::surreal`]), which
+    /// nothing kept in memory would otherwise follow.
+    pub fn replaced(&self) {
         if let Some(register) = &self.register {
             register.drop_all();
         }
         self.forget_head();
+        self.tables_written(None);
         self.changed();
     }
 
@@ -498,6 +561,7 @@ impl Database {
         let res = self.db.query(q).bind(Value::Object(bound)).await;
         // Whatever the outcome, the cached reads are no longer trusted (a failed transaction
         // changed nothing, but an error on the way back does not prove that).
+        self.tables_written(Some(&change.statements));
         self.changed();
         let mut res = match res {
             Ok(r) => r,

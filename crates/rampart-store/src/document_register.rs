@@ -21,16 +21,38 @@ pub(crate) const REGISTER_BYTES: u64 = 64 * 1024 * 1024;
 
 pub(crate) struct DocumentRegister {
     state: RwLock<State>,
+    /// The documents written or read lately, as [`in_force`] shapes them, whether or not the
+    /// whole register is loaded: a revision starts from here instead of reading the database.
+    /// Kept in step like the register (under its lock) and dropped with it.
+    recent: quick_cache::sync::Cache<String, Arc<Document>, ByWeight>,
     /// One load at a time; the others wait for it instead of reading the same documents.
     pub(crate) loading: tokio::sync::Mutex<()>,
     /// The most it may weigh: [`REGISTER_BYTES`] but in tests.
     budget: u64,
 }
 
+/// The most the recent documents weigh, in estimated bytes, and how many they are expected to be.
+const RECENT_BYTES: u64 = 16 * 1024 * 1024;
+const RECENT_DOCUMENTS: usize = 4096;
+
+#[derive(Clone)]
+struct ByWeight;
+
+impl quick_cache::Weighter<String, Arc<Document>> for ByWeight {
+    fn weight(&self, _: &String, doc: &Arc<Document>) -> u64 {
+        weight(doc)
+    }
+}
+
 impl Default for DocumentRegister {
     fn default() -> Self {
         DocumentRegister {
             state: RwLock::default(),
+            recent: quick_cache::sync::Cache::with_weighter(
+                RECENT_DOCUMENTS,
+                RECENT_BYTES,
+                ByWeight,
+            ),
             loading: tokio::sync::Mutex::default(),
             budget: REGISTER_BYTES,
         }
@@ -47,6 +69,9 @@ struct State {
     during_load: Option<Vec<Arc<Document>>>,
     /// The estimated weight of `documents`.
     bytes: u64,
+    /// Bumped by every commit that wrote documents and every drop: a document read from the
+    /// database is remembered only if none came between (see [`DocumentRegister::remember`]).
+    commits: u64,
     /// The register outgrew its budget: not loaded again (documents are never removed).
     oversized: bool,
 }
@@ -102,6 +127,31 @@ impl DocumentRegister {
         )
     }
 
+    /// One document with its versions in force, if it is held: from the whole register when it
+    /// is loaded, else from the recent documents.
+    pub(crate) fn document(&self, id: &str) -> Option<Arc<Document>> {
+        let state = self.state.read().expect("register");
+        if let Some(doc) = state.documents.as_ref().and_then(|d| d.get(id)) {
+            return Some(doc.clone());
+        }
+        self.recent.get(id)
+    }
+
+    /// The count to hand to [`DocumentRegister::remember`] for a read about to begin.
+    pub(crate) fn commits(&self) -> u64 {
+        self.state.read().expect("register").commits
+    }
+
+    /// Keeps a document (as [`in_force`] shapes it) read from the database when the read began
+    /// at `commits` and no commit that wrote documents has happened since: otherwise the read may
+    /// be older than what the register holds, and is not kept.
+    pub(crate) fn remember(&self, commits: u64, doc: Document) {
+        let state = self.state.read().expect("register");
+        if state.commits == commits {
+            self.recent.insert(doc.id.clone(), Arc::new(doc));
+        }
+    }
+
     pub(crate) fn is_loaded(&self) -> bool {
         self.state.read().expect("register").documents.is_some()
     }
@@ -148,6 +198,10 @@ impl DocumentRegister {
             return;
         }
         let mut state = self.state.write().expect("register");
+        state.commits += 1;
+        for d in written {
+            self.recent.insert(d.id.clone(), d.clone());
+        }
         if let Some(pending) = state.during_load.as_mut() {
             pending.extend(written.iter().cloned());
         }
@@ -174,6 +228,8 @@ impl DocumentRegister {
         state.bytes = 0;
         state.during_load = None;
         state.epoch += 1;
+        state.commits += 1;
+        self.recent.clear();
     }
 }
 

@@ -64,16 +64,27 @@ fn versions_of_read(versions: Option<Value>) -> Vec<Value> {
 /// number order, once each), two lookups whatever the length of the history — with the
 /// classification scheme and the retention schedule its answer needs. Not a whole document:
 /// only for a change that touches the newest version and answers with these.
+///
+/// Where this process is the sole writer, the document comes from the register's recent
+/// documents when it is there (every commit leaves the documents it wrote there), and the scheme
+/// and the schedule are kept until a change writes them: a writer revising its document again
+/// reads nothing from the database. The three are no longer read at one moment; a revision
+/// needs only the document to be current, and its revision is checked again in the commit.
 pub async fn get_for_revision(db: &Database, id: &str) -> Result<DocumentInContext, StoreError> {
-    // One statement, so one transaction and one thing to parse and plan: a revision's read
-    // (five statements in a transaction before, with the row read three times).
+    let scheme = crate::classification::get_scheme(db).await?;
+    let schedule = schedule(db).await?;
+    let register = db.document_register();
+    if let Some(doc) = register.and_then(|r| r.document(id)) {
+        return Ok((Some(doc.as_ref().clone()), scheme, schedule));
+    }
+    let commits = register.map(|r| r.commits());
+    // One statement, so one transaction: the row goes with the versions it names.
     let read = db
         .rows(
             "RETURN {\
                 LET $doc = type::record('document', $id).*;\
                 LET $version = |$n: option<int>| type::record('document_version', string::concat($id, '/', <string> ($n ?? 0))).*;\
-                RETURN [$doc, $version($doc.newest_version), $version($doc.published_version),\
-                    classification_scheme:current.*, retention_schedule:current.*];\
+                RETURN [$doc, $version($doc.newest_version), $version($doc.published_version)];\
              }",
             vars([("id", Value::from(id))]),
             0,
@@ -81,16 +92,16 @@ pub async fn get_for_revision(db: &Database, id: &str) -> Result<DocumentInConte
         .await?;
     let mut read = returned(read);
     let mut next = || read.next().flatten();
-    let (doc, newest, published, scheme, schedule) = (next(), next(), next(), next(), next());
+    let (doc, newest, published) = (next(), next(), next());
     let number = |v: &Value| v.get("number").and_then(Value::as_u64).unwrap_or(0);
     let mut versions: Vec<Value> = published.into_iter().chain(newest).collect();
     versions.sort_by_key(number);
     versions.dedup_by_key(|v| number(v));
-    Ok((
-        doc.map(|d| assemble(d, versions)).transpose()?,
-        scheme.map(from_row).transpose()?,
-        schedule.map(from_row).transpose()?,
-    ))
+    let doc = doc.map(|d| assemble(d, versions)).transpose()?;
+    if let (Some(register), Some(commits), Some(doc)) = (register, commits, &doc) {
+        register.remember(commits, doc.clone());
+    }
+    Ok((doc, scheme, schedule))
 }
 
 /// A document with what reading it needs besides: the classification scheme and the retention
@@ -1025,11 +1036,22 @@ pub struct StoredSchedule {
     pub updated_at: String,
 }
 
+/// The retention schedule, kept in memory until a change writes it.
 pub async fn schedule(db: &Database) -> Result<Option<StoredSchedule>, StoreError> {
-    let rows = db
-        .rows("SELECT * FROM retention_schedule:current", Map::new(), 0)
+    let schedule = db
+        .cached_until_written(
+            "current",
+            "retention_schedule",
+            |_| 4096,
+            || async {
+                let rows = db
+                    .rows("SELECT * FROM retention_schedule:current", Map::new(), 0)
+                    .await?;
+                rows.into_iter().next().map(from_row).transpose()
+            },
+        )
         .await?;
-    rows.into_iter().next().map(from_row).transpose()
+    Ok(schedule.as_ref().clone())
 }
 
 /// Stores the schedule: created if `expected` is 0, else replaced at that revision.

@@ -349,7 +349,9 @@ async fn a_revision_finds_the_newest_version_by_the_number_on_the_row() {
     assert_eq!(newest(&read.unwrap()), Some((12, "h12".to_string())));
     // This organisation has set neither (its answer uses the defaults).
     assert!(scheme.is_none() && schedule.is_none());
-    // The number on the row is what is read: pointed at version 3, version 3 comes back.
+    // The number on the row is what is read: pointed at version 3, version 3 comes back —
+    // once the store is told its database was written behind its back (until then a revision
+    // starts from the document as the last commit left it, see `read_cache.rs`).
     db.rows(
         "UPDATE document:change SET newest_version = 3 RETURN NONE",
         Default::default(),
@@ -357,6 +359,7 @@ async fn a_revision_finds_the_newest_version_by_the_number_on_the_row() {
     )
     .await
     .unwrap();
+    db.replaced();
     let (read, ..) = documents::get_for_revision(&db, "change").await.unwrap();
     assert_eq!(newest(&read.unwrap()), Some((3, "h3".to_string())));
     // A whole read goes by the number too: versions 1 to the newest, by key, without an index.
