@@ -17,7 +17,16 @@ use tonic::transport::Channel;
 use crate::{cpu_seconds, ms, peak_rss_mib, percentile, req, reset_peak_rss, rss_mib};
 
 const WRITERS: usize = 16;
+/// How long the writers write, unless RAMPART_BENCH_WRITE_SECONDS says otherwise (a longer run
+/// shows how the rate holds as the store grows).
 const WRITE_SECONDS: u64 = 10;
+
+fn write_seconds() -> u64 {
+    std::env::var("RAMPART_BENCH_WRITE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(WRITE_SECONDS)
+}
 const READERS: usize = 16;
 const READ_SECONDS: u64 = 10;
 const DIFF_RUNS: usize = 10;
@@ -72,7 +81,7 @@ pub async fn run(writes_only: bool) -> anyhow::Result<()> {
     // Versions written per second: each writer revises its own document (1 KB texts).
     let mut setup = client(&url).await?;
     let mut workers = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(WRITE_SECONDS);
+    let deadline = Instant::now() + Duration::from_secs(write_seconds());
     for w in 0..WRITERS {
         let d = setup
             .create_document(req(
@@ -366,7 +375,8 @@ fn print_writes(writes: &[Duration], write_time: Duration, write_cpu: (f64, f64)
     println!("| measure | result |");
     println!("|---|---|");
     println!(
-        "| versions written, {WRITERS} concurrent writers, {WRITE_SECONDS} s (fsync on commit) | {:.0} versions/s ({} versions) |",
+        "| versions written, {WRITERS} concurrent writers, {} s (fsync on commit) | {:.0} versions/s ({} versions) |",
+        write_seconds(),
         writes.len() as f64 / write_time.as_secs_f64(),
         writes.len()
     );
