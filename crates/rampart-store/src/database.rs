@@ -221,12 +221,21 @@ impl Database {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, StoreError>>,
     {
-        let written = *self
+        let known = self
             .written
-            .write()
+            .read()
             .expect("written tables")
-            .entry(table)
-            .or_default();
+            .get(table)
+            .copied();
+        let written = match known {
+            Some(written) => written,
+            None => *self
+                .written
+                .write()
+                .expect("written tables")
+                .entry(table)
+                .or_default(),
+        };
         self.cached_at(format!("until-written/{table}/{key}"), written, size, load)
             .await
     }
