@@ -78,10 +78,10 @@ pub async fn run(writes_only: bool) -> anyhow::Result<()> {
     let tom = running.token("tom")?;
     let url = running.url.clone();
 
-    // Versions written per second: each writer revises its own document (1 KB texts).
+    // Versions written per second: each writer revises its own document (1 KB texts). The
+    // documents and connections are made first, so the clock starts with every writer ready.
     let mut setup = client(&url).await?;
-    let mut workers = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(write_seconds());
+    let mut ready = Vec::new();
     for w in 0..WRITERS {
         let d = setup
             .create_document(req(
@@ -95,13 +95,20 @@ pub async fn run(writes_only: bool) -> anyhow::Result<()> {
             ))
             .await?
             .into_inner();
-        let mut c = client(&url).await?;
+        ready.push((w, d.revision, client(&url).await?));
+    }
+    crate::profile(running.pid, true)?;
+    let cpu_before = (cpu_seconds(running.pid)?, cpu_seconds(std::process::id())?);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(write_seconds());
+    let mut workers = Vec::new();
+    for (w, mut revision, mut c) in ready {
         let token = maria.clone();
         workers.push(tokio::spawn(async move {
-            let mut revision = d.revision;
-            let mut latencies = Vec::new();
+            // Each write's latency and when it ended, from the start.
+            let mut written = Vec::new();
             let mut n = 1u32;
-            while Instant::now() < deadline && latencies.len() < 1_000_000 {
+            while Instant::now() < deadline && written.len() < 1_000_000 {
                 n += 1;
                 let t = Instant::now();
                 let r = c
@@ -116,18 +123,15 @@ pub async fn run(writes_only: bool) -> anyhow::Result<()> {
                     ))
                     .await?
                     .into_inner();
-                latencies.push(t.elapsed());
+                written.push((t.elapsed(), started.elapsed()));
                 revision = r.revision;
             }
-            Ok::<_, tonic::Status>(latencies)
+            Ok::<_, tonic::Status>(written)
         }));
     }
-    let started = Instant::now();
-    crate::profile(running.pid, true)?;
-    let cpu_before = (cpu_seconds(running.pid)?, cpu_seconds(std::process::id())?);
-    let mut writes = Vec::new();
+    let mut written = Vec::new();
     for w in workers {
-        writes.extend(w.await??);
+        written.extend(w.await??);
     }
     let write_time = started.elapsed();
     crate::profile(running.pid, false)?;
@@ -135,6 +139,22 @@ pub async fn run(writes_only: bool) -> anyhow::Result<()> {
         cpu_seconds(running.pid)? - cpu_before.0,
         cpu_seconds(std::process::id())? - cpu_before.1,
     );
+    let mut writes: Vec<Duration> = written.iter().map(|(latency, _)| *latency).collect();
+    if write_seconds() > WRITE_SECONDS {
+        // A longer run says how the rate holds as the store grows, ten seconds at a time.
+        // Whole windows only: the writes that end after the deadline are left out.
+        let mut per_window = vec![0usize; (write_time.as_secs() / WRITE_SECONDS) as usize];
+        for (_, at) in &written {
+            if let Some(count) = per_window.get_mut((at.as_secs() / WRITE_SECONDS) as usize) {
+                *count += 1;
+            }
+        }
+        let rates: Vec<String> = per_window
+            .iter()
+            .map(|n| format!("{:.0}", *n as f64 / WRITE_SECONDS as f64))
+            .collect();
+        println!("versions/s in each {WRITE_SECONDS} s: {}", rates.join(", "));
+    }
     writes.sort();
     if writes_only {
         print_writes(&writes, write_time, write_cpu);
