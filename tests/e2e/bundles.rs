@@ -440,6 +440,20 @@ async fn a_tampered_bundle_is_refused_and_nothing_is_created() {
     assert_eq!(names, ["Payroll database"]);
 }
 
+/// Maria's internal document of `kind`, approved by Bob alone, reviewed yearly.
+fn maria_document(kind: &str, title: &str) -> pb::DocumentFields {
+    pb::DocumentFields {
+        kind: kind.into(),
+        title: title.into(),
+        owner: "maria".into(),
+        classification: "internal".into(),
+        approvers: vec!["bob".into()],
+        quorum: 1,
+        review_period_months: 12,
+        ..Default::default()
+    }
+}
+
 /// On disk, attachment bytes are files: an export reads them into the bundle, an import into
 /// another organisation writes files of its own, and the copy serves the same bytes.
 #[tokio::test]
@@ -450,16 +464,7 @@ async fn a_bundle_carries_attachment_files_between_organisations_on_disk() {
         .documents()
         .create_document(maria.req(pb::CreateDocumentRequest {
             id: "floor-plan".into(),
-            fields: Some(pb::DocumentFields {
-                kind: "plan".into(),
-                title: "Server room floor plan".into(),
-                owner: "maria".into(),
-                classification: "internal".into(),
-                approvers: vec!["bob".into()],
-                quorum: 1,
-                review_period_months: 12,
-                ..Default::default()
-            }),
+            fields: Some(maria_document("plan", "Server room floor plan")),
             content: "The drawing is attached.".into(),
             change_note: String::new(),
         }))
@@ -625,16 +630,7 @@ async fn a_bundle_from_an_older_schema_is_upgraded_on_import_and_a_newer_one_is_
     // A document with a published version and a newer draft.
     let create = |id: &str, content: &str| pb::CreateDocumentRequest {
         id: id.into(),
-        fields: Some(pb::DocumentFields {
-            kind: "policy".into(),
-            title: "Payroll access".into(),
-            owner: "maria".into(),
-            classification: "internal".into(),
-            approvers: vec!["bob".into()],
-            quorum: 1,
-            review_period_months: 12,
-            ..Default::default()
-        }),
+        fields: Some(maria_document("policy", "Payroll access")),
         content: content.into(),
         change_note: String::new(),
     };

@@ -2,9 +2,8 @@
 //! composite keys kept), written into an empty database in one transaction whose chain still
 //! verifies; a database with records, or a table the schema does not know, is refused whole.
 
-use crate::common::memory;
-use rampart_domain::audit::AuditEvent;
-use rampart_store::bundle::{self, Snapshot};
+use crate::common::{import_event, memory};
+use rampart_store::bundle;
 use rampart_store::registers::{self, Table};
 use rampart_store::{Change, Database, StoreError};
 use serde_json::{Value, json};
@@ -32,18 +31,6 @@ async fn seed(db: &Database) {
         .unwrap();
 }
 
-fn next(s: &Snapshot) -> AuditEvent {
-    let last = s.events.last().unwrap();
-    AuditEvent::next(
-        Some((last.seq, &last.hash)),
-        "operator:root",
-        "organisation.import",
-        "organisation:copy",
-        &json!({}),
-        "2026-11-29T00:00:00.000000Z",
-    )
-}
-
 #[tokio::test]
 async fn a_snapshot_restores_whole_into_an_empty_database() {
     let store = memory().await;
@@ -58,7 +45,9 @@ async fn a_snapshot_restores_whole_into_an_empty_database() {
 
     let target = store.organisation("copy").await.unwrap();
     assert!(bundle::is_empty(&target).await.unwrap());
-    bundle::restore(&target, &s, &next(&s)).await.unwrap();
+    bundle::restore(&target, &s, &import_event(&s))
+        .await
+        .unwrap();
     let again = bundle::snapshot(&target).await.unwrap();
     assert_eq!(again.tables, s.tables);
     assert_eq!(again.events.len(), 3);
@@ -66,7 +55,9 @@ async fn a_snapshot_restores_whole_into_an_empty_database() {
     assert_eq!((chain.verified, chain.broken), (3, None));
 
     // Restoring twice is refused and changes nothing.
-    let e = bundle::restore(&target, &s, &next(&s)).await.unwrap_err();
+    let e = bundle::restore(&target, &s, &import_event(&s))
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::AlreadyExists(_)), "{e}");
     assert_eq!(bundle::snapshot(&target).await.unwrap().events.len(), 3);
 }
@@ -80,7 +71,9 @@ async fn a_table_the_schema_does_not_have_is_refused_before_anything_is_written(
     s.tables
         .insert("backdoor".into(), vec![json!({"id": "x", "admin": true})]);
     let target = store.organisation("copy").await.unwrap();
-    let e = bundle::restore(&target, &s, &next(&s)).await.unwrap_err();
+    let e = bundle::restore(&target, &s, &import_event(&s))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("backdoor"), "{e}");
     assert!(bundle::is_empty(&target).await.unwrap());
 }

@@ -1,5 +1,7 @@
 //! What several store tests share.
 
+use rampart_domain::audit::AuditEvent;
+use rampart_store::bundle::Snapshot;
 use rampart_store::{Store, StoreOptions};
 
 /// A store in memory.
@@ -29,4 +31,17 @@ pub async fn open_in(dir: &tempfile::TempDir) -> Store {
         }
     }
     panic!("the store stayed locked");
+}
+
+/// The event an import of snapshot `s` as organisation `copy` chains after its events.
+pub fn import_event(s: &Snapshot) -> AuditEvent {
+    let last = s.events.last().unwrap();
+    AuditEvent::next(
+        Some((last.seq, &last.hash)),
+        "operator:root",
+        "organisation.import",
+        "organisation:copy",
+        &serde_json::json!({}),
+        "2026-11-29T00:00:00.000000Z",
+    )
 }

@@ -2,8 +2,8 @@
 //! and that attachment chunks round-trip byte for byte — as records (memory, a SurrealDB server)
 //! and as files (an embedded store), through disposal, an older store's records and bundles.
 
-use crate::common::{memory, open_in};
-use rampart_domain::audit::{AuditEvent, sha256_hex};
+use crate::common::{import_event, memory, open_in};
+use rampart_domain::audit::sha256_hex;
 use rampart_domain::document::{
     Attachment, DispositionMethod, Document, DocumentFields, Tombstone, VersionStatus,
 };
@@ -308,19 +308,6 @@ async fn a_bundle_carries_attachment_files_as_chunks_either_way() {
     // Clearing (undoing an import) takes the files with the records.
     bundle::clear(&copy).await.unwrap();
     assert!(!attachment_file(&dir, "copy", "att1").exists());
-}
-
-/// The event an import of snapshot `s` as organisation `copy` chains after its events.
-fn import_event(s: &bundle::Snapshot) -> AuditEvent {
-    let last = s.events.last().unwrap();
-    AuditEvent::next(
-        Some((last.seq, &last.hash)),
-        "operator:root",
-        "organisation.import",
-        "organisation:copy",
-        &serde_json::json!({}),
-        "2026-11-29T00:00:00.000000Z",
-    )
 }
 
 /// A revision reads the newest version by the number kept on the document row (an index scan
